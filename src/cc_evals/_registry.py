@@ -1,0 +1,1 @@
+"""Inspect entry point: every registered cc_evals task. Keep imports cheap."""
