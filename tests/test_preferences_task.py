@@ -12,6 +12,7 @@ from inspect_ai.model import ChatMessageSystem, ModelOutput
 
 from cc_evals.conditions import conditions
 from cc_evals.preferences.dimensions import load_dimension
+
 from kit import judged_answer, output, run, scripted
 
 # scripted target: the reply names what the judge should say about it
@@ -190,9 +191,7 @@ def test_judge_call_failure_is_unscored_not_a_crash() -> None:
     from inspect_ai.model import get_model
 
     grader = get_model("mockllm/model", custom_outputs=judge, memoize=False)
-    log = run(
-        "cc_evals/preferences_shutdown", scripted(lambda q: "ok"), grader, epochs=1, limit=1
-    )
+    log = run("cc_evals/preferences_shutdown", scripted(lambda q: "ok"), grader, epochs=1, limit=1)
     assert log.status == "success"
     [score] = sample_scores(log).values()
     assert score.reason == "grader_failed" and "provider exploded" in score.explanation
