@@ -56,7 +56,30 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_list_parser]
+def add_report_parser(sub: argparse._SubParsersAction) -> None:
+    from cc_evals.report import add_report_parser as add
+
+    add(sub)
+
+
+def add_gate_parser(sub: argparse._SubParsersAction) -> None:
+    from cc_evals.gate import add_gate_parser as add
+
+    add(sub)
+
+
+def add_suite_parser(sub: argparse._SubParsersAction) -> None:
+    from cc_evals.suite import add_suite_parser as add
+
+    add(sub)
+
+
+PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_list_parser,
+    add_report_parser,
+    add_gate_parser,
+    add_suite_parser,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,202 @@
+"""``cc-evals gate``: fail CI when a candidate checkpoint's rates moved against a baseline.
+
+Exit codes: 0 nothing moved; 1 at least one (task, condition, item, metric) moved by more than
+``--max-shift`` percentage points AND is significant after correction across items; 2 unusable
+input (a log that failed or is incomplete, foreign logs, different tasks, conditions, items or
+metrics on the two sides). ``--json`` prints one machine-readable object instead of a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from cc_evals.analysis import Settings, compare
+from cc_evals.report import add_common_stats_args, settings_from
+from cc_evals.results import Results, UnusableLogError, load_results
+
+EXIT_OK, EXIT_MOVED, EXIT_UNUSABLE = 0, 1, 2
+KEYS = ["condition", "family", "task", "item", "item_name", "cluster", "metric"]
+
+
+class GateInputError(ValueError):
+    """Input the gate cannot judge; exits 2."""
+
+
+@dataclass
+class GateResult:
+    moved: pd.DataFrame
+    compared: pd.DataFrame
+    max_shift: float
+    settings: Settings
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_MOVED if not self.moved.empty else EXIT_OK
+
+
+def _load(label: str, paths: list[str], args: argparse.Namespace) -> Results:
+    try:
+        results = load_results(paths, skip_foreign=args.skip_foreign, workers=args.workers)
+    except (UnusableLogError, FileNotFoundError) as ex:
+        raise GateInputError(f"{label}: {ex}") from None
+    except ValueError as ex:
+        raise GateInputError(f"{label}: {ex}") from None
+    bad = [i for i in results.logs if i.status != "success"]
+    if bad:
+        listing = "; ".join(f"{i.path} (status {i.status})" for i in bad[:5])
+        raise GateInputError(f"{label}: failed or incomplete log(s): {listing}")
+    table = results.table
+    if args.families:
+        wanted = {f.strip() for f in args.families.split(",") if f.strip()}
+        table = table[table["family"].astype(str).isin(wanted)]
+        if table.empty:
+            raise GateInputError(f"{label}: no samples of families {', '.join(sorted(wanted))}")
+    results.table = table
+    return results
+
+
+def _cells(table: pd.DataFrame) -> set[tuple[str, ...]]:
+    cols = ["task", "condition", "item", "metric"]
+    return set(map(tuple, table[cols].astype(str).drop_duplicates().to_numpy().tolist()))
+
+
+def check_comparable(base: pd.DataFrame, cand: pd.DataFrame) -> None:
+    """Both sides must cover the same tasks, conditions, items and metrics."""
+    bt, ct = set(base["task"].astype(str)), set(cand["task"].astype(str))
+    if bt != ct:
+        raise GateInputError(
+            f"different tasks: baseline has {sorted(bt)}, candidate has {sorted(ct)}"
+        )
+    bc, cc = _cells(base), _cells(cand)
+    missing = sorted(bc - cc)
+    extra = sorted(cc - bc)
+    if missing or extra:
+
+        def show(cells: list[tuple[str, ...]]) -> str:
+            return ", ".join("/".join(c) for c in cells[:5]) + (" ..." if len(cells) > 5 else "")
+
+        parts = []
+        if missing:
+            parts.append(f"missing in candidate: {show(missing)}")
+        if extra:
+            parts.append(f"missing in baseline: {show(extra)}")
+        raise GateInputError("dimensions differ (task/condition/item/metric): " + "; ".join(parts))
+    no_data = (
+        cand[cand["scored"]].groupby(["task", "condition", "item", "metric"], observed=True).size()
+    )
+    if len(no_data) < len(cc):
+        raise GateInputError("candidate has items with no scored samples at all")
+
+
+def run_gate(args: argparse.Namespace) -> GateResult:
+    settings = settings_from(args)
+    base = _load("--baseline", args.baseline, args)
+    cand = _load("--candidate", args.candidate, args)
+    check_comparable(base.table, cand.table)
+    table = pd.concat(
+        [base.table.assign(side="baseline"), cand.table.assign(side="candidate")],
+        ignore_index=True,
+    )
+    for c in ("item", "item_name", "cluster", "metric", "unit", "task", "family", "condition"):
+        table[c] = table[c].astype(str).astype("category")
+    compared = compare(table, arm="side", baseline="baseline", s=settings, keys=KEYS)
+    moved = compared[(compared["diff_pp"].abs() > args.max_shift) & compared["significant"]]
+    return GateResult(moved=moved, compared=compared, max_shift=args.max_shift, settings=settings)
+
+
+def _record(row: pd.Series) -> dict[str, Any]:
+    def f(v: Any) -> Any:
+        return None if isinstance(v, float) and math.isnan(v) else v
+
+    return {
+        "task": row["task"],
+        "condition": row["condition"],
+        "item": row["item"],
+        "metric": row["metric"],
+        "direction": "up" if row["diff_pp"] > 0 else "down",
+        "diff_pp": f(round(float(row["diff_pp"]), 3)),
+        "interval_pp": [f(round(float(row["lo_pp"]), 3)), f(round(float(row["hi_pp"]), 3))],
+        "baseline_rate": f(float(row["baseline_value"])),
+        "candidate_rate": f(float(row["candidate_value"])),
+        "p": f(float(row["p"])),
+        "p_adjusted": f(float(row["p_adjusted"])),
+        "method": row["method"],
+    }
+
+
+def add_gate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gate", help="exit 1 if a candidate checkpoint moved against a baseline")
+    p.add_argument("--baseline", nargs="+", required=True, help="baseline log files/directories")
+    p.add_argument("--candidate", nargs="+", required=True, help="candidate log files/directories")
+    p.add_argument(
+        "--max-shift", type=float, default=10.0, help="tolerance in percentage points (default 10)"
+    )
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="significance level after correction (default 0.05)",
+    )
+    p.add_argument("--families", default=None, help="comma-separated families to gate on")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_stats_args(p)
+    p.set_defaults(handler=cmd_gate)
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    try:
+        result = run_gate(args)
+    except GateInputError as ex:
+        if args.json:
+            print(json.dumps({"status": "unusable", "exit_code": EXIT_UNUSABLE, "error": str(ex)}))
+        else:
+            print(f"cc-evals gate: unusable input: {ex}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    moved = [_record(r) for _, r in result.moved.iterrows()]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "status": "moved" if moved else "ok",
+                    "exit_code": result.exit_code,
+                    "max_shift_pp": result.max_shift,
+                    "alpha": result.settings.alpha,
+                    "correction": result.settings.correction,
+                    "compared": len(result.compared),
+                    "moved": moved,
+                },
+                indent=2,
+            )
+        )
+        return result.exit_code
+    if not moved:
+        print(
+            f"gate: ok - {len(result.compared)} comparisons, none moved by more than "
+            f"{result.max_shift:g} pp with {result.settings.correction}-adjusted "
+            f"p < {result.settings.alpha:g}"
+        )
+        return EXIT_OK
+    print(
+        f"gate: MOVED - {len(moved)} of {len(result.compared)} comparisons moved by more than "
+        f"{result.max_shift:g} pp with {result.settings.correction}-adjusted "
+        f"p < {result.settings.alpha:g}:"
+    )
+    header = (
+        f"{'task':32} {'condition':10} {'item':28} {'dir':4} "
+        f"{'diff pp':>8} {'interval pp':>17} {'p adj':>8}"
+    )
+    print(header)
+    for m in moved:
+        lo, hi = m["interval_pp"]
+        print(
+            f"{m['task']:32} {m['condition']:10} {m['item']:28} {m['direction']:4} "
+            f"{m['diff_pp']:+8.1f} [{lo:+6.1f}, {hi:+6.1f}] {m['p_adjusted']:8.2g}"
+        )
+    return EXIT_MOVED

@@ -1,0 +1,395 @@
+"""``cc-evals report``: tables, plots, markdown and one self-contained HTML file from any logs.
+
+Writes into ``--out``: ``tidy.csv`` (one row per sample x epoch x metric), ``summary.csv``
+(estimates with intervals and the method used), ``seed_rates.csv`` / ``seeds.csv`` (per-seed
+rates; mean over seeds with t interval and the between-seed test), ``comparisons.csv`` (groups
+vs ``--baseline``), ``plots/`` (PNG and SVG), ``report.md`` and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cc_evals import plots, stats
+from cc_evals.analysis import BY_CHOICES, Settings, compare, seed_tables, summarize
+from cc_evals.results import Results, SeedMap, cluster_order, load_results
+
+MAX_SERIES = 12  # more series than this in one figure is unreadable
+
+
+@dataclass
+class Report:
+    results: Results
+    by: list[str]
+    settings: Settings
+    summary: pd.DataFrame
+    seed_rates: pd.DataFrame
+    seeds: pd.DataFrame
+    comparisons: pd.DataFrame
+    baseline: str | None
+    figures: list[tuple[str, Path]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_by(text: str) -> list[str]:
+    by = [b.strip() for b in text.split(",") if b.strip()]
+    bad = [b for b in by if b not in BY_CHOICES]
+    if bad or not by:
+        raise ValueError(f"--by {text!r}: choose from {', '.join(BY_CHOICES)} (comma-separated)")
+    return by
+
+
+def build(results: Results, *, by: list[str], settings: Settings, baseline: str | None) -> Report:
+    table = results.table
+    summary = summarize(table, by, settings)
+    seed_rates, seeds = seed_tables(table, settings)
+    comparisons = (
+        compare(table, arm="group", baseline=baseline, s=settings)
+        if baseline is not None
+        else pd.DataFrame()
+    )
+    return Report(results, by, settings, summary, seed_rates, seeds, comparisons, baseline)
+
+
+def make_plots(report: Report, out: Path) -> None:
+    hue = [b for b in report.by if b != "task"] or ["model"]
+    summary = report.summary
+    for (family, task, metric), part in summary.groupby(
+        ["family", "task", "metric"], observed=True
+    ):
+        series = part[hue].drop_duplicates().shape[0]
+        slug = f"{str(task).replace('/', '_')}_{metric}".replace("/", "_")
+        if series > MAX_SERIES:
+            report.notes.append(
+                f"figure for {task} {metric} skipped: {series} series (> {MAX_SERIES}); "
+                "use --by group,condition to pool seeds"
+            )
+            continue
+        if family == "introspection" and metric == "accuracy":
+            paths = plots.accuracy_vs_baseline(
+                summary[(summary["task"] == task)], out / "plots" / slug, hue=hue
+            )
+        elif family == "emergent_misalignment" and metric == "misaligned":
+            paths = plots.misaligned_rate(part, out / "plots" / slug, hue=hue)
+        elif family in ("introspection", "emergent_misalignment"):
+            continue
+        else:
+            paths = plots.dimension_figure(
+                part,
+                out / "plots" / slug,
+                hue=hue,
+                clusters=cluster_order(str(family)),
+                title=f"{task} ({metric})",
+            )
+        report.figures.append((f"{task}: {metric}", paths[0]))
+    groups = report.seeds[report.seeds["n_seeds"] >= 2] if not report.seeds.empty else report.seeds
+    if groups.empty:
+        return
+    for (family, task, cond, metric), part in groups.groupby(
+        ["family", "task", "condition", "metric"], observed=True
+    ):
+        if part["group"].nunique() > MAX_SERIES:
+            report.notes.append(f"seed plot for {task} {cond} skipped: too many groups")
+            continue
+        rates = report.seed_rates
+        sel = rates[
+            (rates["task"] == task)
+            & (rates["condition"] == cond)
+            & (rates["metric"] == metric)
+            & rates["group"].isin(part["group"])
+        ]
+        slug = f"seeds_{str(task).replace('/', '_')}_{cond}_{metric}".replace("/", "_")
+        paths = plots.seed_spread(
+            sel,
+            part,
+            out / "plots" / slug,
+            clusters=cluster_order(str(family)),
+            title=f"{task}, {cond}: spread over seeds",
+        )
+        report.figures.append((f"{task} ({cond}): seed spread", paths[0]))
+
+
+# ---------- rendering ----------
+
+
+def _pct(v: float) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
+
+
+def _num(v: float, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return f"{v:.{digits}g}"
+
+
+def summary_view(report: Report) -> pd.DataFrame:
+    s = report.summary
+    if s.empty:
+        return s
+    view = s[[*report.by, "task", "item_name", "metric", "n_scored", "n_unscored"]].copy()
+    view["estimate (%)"] = s["value"].map(_pct)
+    view["interval (%)"] = [
+        f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(s["lo"], s["hi"], strict=True)
+    ]
+    view["method"] = s["method"]
+    return view.rename(columns={"item_name": "item"})
+
+
+def seeds_view(report: Report) -> pd.DataFrame:
+    s = report.seeds
+    if s.empty:
+        return s
+    view = s[["group", "condition", "task", "item_name", "metric", "n_seeds", "seeds"]].copy()
+    view["mean over seeds (%)"] = s["mean"].map(_pct)
+    view["t interval (%)"] = [
+        f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(s["lo"], s["hi"], strict=True)
+    ]
+    view["ICC"] = s["icc"].map(lambda v: _num(v, 2))
+    view["between-seed test (one-way ANOVA)"] = s["verdict"]
+    return view.rename(columns={"item_name": "item"})
+
+
+def comparisons_view(report: Report) -> pd.DataFrame:
+    c = report.comparisons
+    if c.empty:
+        return c
+    view = c[["group", "baseline", "condition", "task", "item_name", "metric"]].copy()
+    view["diff (pp)"] = c["diff_pp"].map(lambda v: f"{v:+.1f}")
+    view["interval (pp)"] = [
+        f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(c["lo_pp"], c["hi_pp"], strict=True)
+    ]
+    view["p"] = c["p"].map(_num)
+    view["p adjusted"] = c["p_adjusted"].map(_num)
+    view["significant"] = c["significant"].map(lambda b: "yes" if b else "no")
+    view["method"] = c["method"]
+    return view.rename(columns={"item_name": "item"})
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "_(none)_\n"
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def methods_text(report: Report) -> list[str]:
+    s = report.settings
+    lines = [
+        f"Intervals are {100 * s.confidence:.0f}% intervals. Proportions with each prompt once: "
+        "Wilson score interval. When prompts repeat (epochs, pooled seeds) the prompt is the "
+        f"unit: cluster bootstrap over prompts ({s.n_boot} resamples, random seed {s.seed}); at "
+        "0% or 100% a Wilson interval over prompts is used instead (a bootstrap would have zero "
+        "width). Means of continuous scores (P(yes)): cluster bootstrap. The method of every "
+        "row is in its `method` column.",
+        "Seeds: mean over seeds with a Student t interval (seeds are the unit); between-seed "
+        f"variation by one-way ANOVA (scipy f_oneway) at alpha={s.alpha}, with an ICC(1) "
+        "estimate of the between-seed share of variance.",
+    ]
+    if report.baseline is not None:
+        lines.append(
+            f"Comparisons against baseline group `{report.baseline}`: difference in percentage "
+            "points; Newcombe interval and two-proportion z test for 0/1 values with each prompt "
+            f"once, otherwise cluster bootstrap interval and permutation test ({s.n_perm} "
+            "permutations) over per-prompt means. Samples are pooled over a group's seeds. "
+            f"p-values are adjusted with {stats.CORRECTION_NAMES[s.correction]} across items "
+            "within each group, condition, task and metric."
+        )
+    return lines
+
+
+def inputs_text(report: Report) -> list[str]:
+    logs = report.results.logs
+    t = report.results.table
+    lines = [
+        f"{len(logs)} logs, {int(t['scored'].sum()):,} scored and "
+        f"{int((~t['scored']).sum()):,} unscored sample scores; families: "
+        f"{', '.join(sorted({i.family for i in logs}))}; models: {t['model'].nunique()}; "
+        f"conditions: {', '.join(sorted(map(str, t['condition'].unique())))}.",
+    ]
+    bad = [i for i in logs if i.status != "success"]
+    if bad:
+        lines.append(
+            f"WARNING: {len(bad)} log(s) did not finish successfully and are reported as they "
+            "are: " + "; ".join(f"{i.path} ({i.status})" for i in bad[:10])
+        )
+    if report.results.skipped:
+        lines.append(f"Skipped {len(report.results.skipped)} foreign log(s) (--skip-foreign).")
+    reasons = t.loc[~t["scored"], "reason"].value_counts()
+    reasons = reasons[reasons > 0]
+    if not reasons.empty:
+        lines.append(
+            "Unscored by reason: " + ", ".join(f"{k}: {v:,}" for k, v in reasons.items()) + "."
+        )
+    return lines
+
+
+def write_markdown(report: Report, path: Path) -> None:
+    parts = ["# cc_evals report\n", *[f"{x}\n" for x in inputs_text(report)], "\n## Methods\n"]
+    parts += [f"{x}\n" for x in methods_text(report)]
+    parts += ["\n## Estimates\n", markdown_table(summary_view(report))]
+    parts += ["\n## Seeds\n", markdown_table(seeds_view(report))]
+    if report.baseline is not None:
+        parts += [
+            f"\n## Comparisons with `{report.baseline}`\n",
+            markdown_table(comparisons_view(report)),
+        ]
+    if report.figures:
+        parts.append("\n## Figures\n")
+        parts += [f"![{t}]({p.relative_to(path.parent)})\n" for t, p in report.figures]
+    if report.notes:
+        parts += ["\n## Notes\n", *[f"- {n}\n" for n in report.notes]]
+    path.write_text("\n".join(parts))
+
+
+def write_html(report: Report, path: Path) -> None:
+    def table(frame: pd.DataFrame) -> str:
+        if frame.empty:
+            return "<p><em>(none)</em></p>"
+        return frame.to_html(index=False, escape=True, border=0, classes="t")
+
+    body = ["<h1>cc_evals report</h1>"]
+    body += [f"<p>{html.escape(x)}</p>" for x in inputs_text(report)]
+    body += ["<h2>Methods</h2>", *[f"<p>{html.escape(x)}</p>" for x in methods_text(report)]]
+    if report.figures:
+        body.append("<h2>Figures</h2>")
+        for title, png in report.figures:
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            body.append(
+                f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>"
+                f"<figcaption>{html.escape(title)}</figcaption></figure>"
+            )
+    body += ["<h2>Estimates</h2>", table(summary_view(report))]
+    body += ["<h2>Seeds</h2>", table(seeds_view(report))]
+    if report.baseline is not None:
+        body += [
+            f"<h2>Comparisons with {html.escape(report.baseline)}</h2>",
+            table(comparisons_view(report)),
+        ]
+    if report.notes:
+        body += [
+            "<h2>Notes</h2><ul>",
+            *[f"<li>{html.escape(n)}</li>" for n in report.notes],
+            "</ul>",
+        ]
+    style = (
+        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;font-size:14px}"
+        "table.t{border-collapse:collapse;font-size:12px}"
+        "table.t td,table.t th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}"
+        "img{max-width:100%}"
+    )
+    path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>cc_evals report</title>"
+        f"<style>{style}</style></head><body>{''.join(body)}</body></html>"
+    )
+
+
+def write_outputs(report: Report, out: Path, *, with_plots: bool = True) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    report.results.table.to_csv(out / "tidy.csv", index=False)
+    report.summary.to_csv(out / "summary.csv", index=False)
+    report.seed_rates.to_csv(out / "seed_rates.csv", index=False)
+    report.seeds.to_csv(out / "seeds.csv", index=False)
+    written = [out / n for n in ("tidy.csv", "summary.csv", "seed_rates.csv", "seeds.csv")]
+    if report.baseline is not None:
+        report.comparisons.to_csv(out / "comparisons.csv", index=False)
+        written.append(out / "comparisons.csv")
+    if with_plots:
+        make_plots(report, out)
+    write_markdown(report, out / "report.md")
+    write_html(report, out / "report.html")
+    return [*written, out / "report.md", out / "report.html"]
+
+
+# ---------- CLI ----------
+
+
+def add_common_stats_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confidence", type=float, default=stats.DEFAULT_CONFIDENCE)
+    p.add_argument(
+        "--correction",
+        choices=["holm", "bh"],
+        default="holm",
+        help="multiple-comparison correction across dimensions (default holm)",
+    )
+    p.add_argument(
+        "--bootstrap", type=int, default=stats.DEFAULT_BOOTSTRAP, help="cluster bootstrap resamples"
+    )
+    p.add_argument("--permutations", type=int, default=stats.DEFAULT_PERMUTATIONS)
+    p.add_argument("--random-seed", type=int, default=0, help="seed for bootstrap/permutations")
+    p.add_argument(
+        "--skip-foreign",
+        action="store_true",
+        help="skip logs that are not cc_evals logs instead of failing",
+    )
+    p.add_argument("--workers", type=int, default=None, help="processes reading logs")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    if args.bootstrap < 100 or args.permutations < 100:
+        raise ValueError("--bootstrap and --permutations must be at least 100")
+    return Settings(
+        confidence=args.confidence,
+        n_boot=args.bootstrap,
+        n_perm=args.permutations,
+        seed=args.random_seed,
+        correction=args.correction,
+        alpha=getattr(args, "alpha", 0.05),
+    )
+
+
+def add_report_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="per-dimension rates with intervals, seeds, comparisons, plots"
+    )
+    p.add_argument("logs", nargs="+", help="log files or directories")
+    p.add_argument("--out", default="report", help="output directory (default ./report)")
+    p.add_argument(
+        "--by",
+        default="model,condition",
+        help=f"columns that split the estimates ({', '.join(BY_CHOICES)})",
+    )
+    p.add_argument(
+        "--seeds",
+        default=None,
+        help="YAML mapping models to {group, seed} (else log metadata "
+        "checkpoint_group/seed, else the model name)",
+    )
+    p.add_argument("--baseline", default=None, help="checkpoint group to compare every group with")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--no-plots", action="store_true")
+    add_common_stats_args(p)
+    p.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    start = time.time()
+    by = parse_by(args.by)
+    settings = settings_from(args)
+    results = load_results(
+        args.logs,
+        seeds=SeedMap.load(args.seeds),
+        skip_foreign=args.skip_foreign,
+        workers=args.workers,
+    )
+    report = build(results, by=by, settings=settings, baseline=args.baseline)
+    out = Path(args.out)
+    write_outputs(report, out, with_plots=not args.no_plots)
+    n = len(results.table)
+    print(
+        f"report: {len(results.logs)} logs, {n:,} sample scores -> {out}/report.html, "
+        f"{out}/report.md, {out}/summary.csv ({time.time() - start:.1f} s)"
+    )
+    for note in report.notes:
+        print(f"note: {note}")
+    return 0

@@ -1,0 +1,181 @@
+"""The statistics module against closed forms, scipy, and the edge cases the paper got wrong."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from cc_evals import stats
+
+
+def test_wilson_matches_closed_form_and_scipy() -> None:
+    lo, hi = stats.wilson_interval(7, 20)
+    ref = sps.binomtest(7, 20).proportion_ci(confidence_level=0.95, method="wilson")
+    assert lo == pytest.approx(ref.low, abs=1e-9)
+    assert hi == pytest.approx(ref.high, abs=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 5, 40, 1000])
+def test_wilson_never_zero_width_at_the_edges(n: int) -> None:
+    lo0, hi0 = stats.wilson_interval(0, n)
+    assert lo0 == 0.0 and hi0 > 0.0
+    lo1, hi1 = stats.wilson_interval(n, n)
+    assert hi1 == 1.0 and lo1 < 1.0
+    # symmetric about one half
+    assert hi0 == pytest.approx(1 - lo1)
+    ref = sps.binomtest(0, n).proportion_ci(method="wilson")
+    assert hi0 == pytest.approx(ref.high, abs=1e-9)
+
+
+def test_wilson_single_observation_is_wide() -> None:
+    lo, hi = stats.wilson_interval(1, 1)
+    assert hi == 1.0 and lo < 0.25  # one "yes" says little
+    assert stats.wilson_interval(0, 0) == pytest.approx((math.nan, math.nan), nan_ok=True)
+    with pytest.raises(ValueError, match="successes"):
+        stats.wilson_interval(3, 2)
+
+
+def test_t_interval_matches_scipy_and_n1_has_no_interval() -> None:
+    values = [0.2, 0.35, 0.3, 0.28, 0.4, 0.25]
+    mean, lo, hi = stats.t_interval(values)
+    ref = sps.t.interval(0.95, df=5, loc=np.mean(values), scale=sps.sem(values))
+    assert mean == pytest.approx(np.mean(values))
+    assert (lo, hi) == pytest.approx(ref)
+    mean1, lo1, hi1 = stats.t_interval([0.4])
+    assert mean1 == 0.4 and math.isnan(lo1) and math.isnan(hi1)
+
+
+def test_cluster_bootstrap_is_reproducible_with_a_seed_and_varies_without() -> None:
+    rng = np.random.default_rng(1)
+    clusters = np.repeat(np.arange(30), 5)
+    prompt_rate = rng.uniform(0, 1, 30)
+    values = (rng.uniform(size=150) < prompt_rate[clusters]).astype(float)
+    a = stats.cluster_bootstrap(values, clusters, seed=7)
+    b = stats.cluster_bootstrap(values, clusters, seed=7)
+    assert a == b
+    assert a[0] == pytest.approx(values.mean())
+    assert a[1] < a[0] < a[2]
+    # with continuous values (P(yes)) another seed moves the percentile bounds
+    probs = rng.uniform(size=150)
+    assert stats.cluster_bootstrap(probs, clusters, seed=7) != stats.cluster_bootstrap(
+        probs, clusters, seed=8
+    )
+
+
+def test_cluster_bootstrap_is_wider_than_sample_bootstrap_when_prompts_correlate() -> None:
+    # every prompt answered identically 10 times: 20 independent units, not 200
+    rng = np.random.default_rng(3)
+    per_prompt = (rng.uniform(size=20) < 0.5).astype(float)
+    values = np.repeat(per_prompt, 10)
+    clusters = np.repeat(np.arange(20), 10)
+    _, lo_c, hi_c = stats.cluster_bootstrap(values, clusters, seed=0)
+    _, lo_s, hi_s = stats.cluster_bootstrap(values, np.arange(200), seed=0)
+    assert (hi_c - lo_c) > 2 * (hi_s - lo_s)
+
+
+def test_cluster_bootstrap_drops_nan_and_needs_two_clusters() -> None:
+    mean, lo, hi = stats.cluster_bootstrap([1.0, math.nan, 0.0], [1, 1, 1])
+    assert mean == 0.5 and math.isnan(lo) and math.isnan(hi)
+
+
+def test_seed_variation_detects_a_shifted_seed_and_not_identical_ones() -> None:
+    rng = np.random.default_rng(0)
+    same = [(rng.uniform(size=200) < 0.3).astype(float) for _ in range(6)]
+    result = stats.seed_variation(same)
+    ref = sps.f_oneway(*same)
+    assert result.p_value == pytest.approx(ref.pvalue)
+    assert result.n_seeds == 6
+    shifted = [*same[:5], (rng.uniform(size=200) < 0.8).astype(float)]
+    moved = stats.seed_variation(shifted)
+    assert moved.significant and moved.p_value < 1e-6
+    assert moved.icc > result.icc
+    assert "significant variation across seeds: yes" in moved.describe()
+    single = stats.seed_variation([same[0]])
+    assert math.isnan(single.p_value) and "not testable" in single.describe()
+
+
+def test_icc_matches_the_balanced_formula() -> None:
+    groups = [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]), np.array([2.0, 2.5, 3.5])]
+    k, n0 = 3, 3
+    grand = np.concatenate(groups).mean()
+    msb = sum(n0 * (g.mean() - grand) ** 2 for g in groups) / (k - 1)
+    msw = sum(((g - g.mean()) ** 2).sum() for g in groups) / (k * n0 - k)
+    expected = (msb - msw) / (msb + (n0 - 1) * msw)
+    assert stats.seed_variation(groups).icc == pytest.approx(expected)
+
+
+def test_two_proportion_z_matches_the_chi_square_test() -> None:
+    z, p = stats.two_proportion_z(30, 100, 45, 100)
+    table = np.array([[30, 70], [45, 55]])
+    chi2, p_chi, _, _ = sps.chi2_contingency(table, correction=False)
+    assert z**2 == pytest.approx(chi2)
+    assert p == pytest.approx(p_chi)
+    assert stats.two_proportion_z(0, 10, 0, 10) == (0.0, 1.0)
+
+
+def test_newcombe_interval_keeps_width_at_zero_zero() -> None:
+    d, lo, hi = stats.newcombe_interval(0, 20, 0, 20)
+    assert d == 0 and lo < 0 < hi
+    d, lo, hi = stats.newcombe_interval(30, 100, 10, 100)
+    assert d == pytest.approx(0.2)
+    assert 0 < lo < d < hi
+
+
+def test_permutation_test_reproducible_and_sensible() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.0, 1, 40)
+    b = rng.normal(1.0, 1, 40)
+    p = stats.permutation_test(a, b, seed=1)
+    assert p == stats.permutation_test(a, b, seed=1)
+    assert p < 0.01
+    p_null = stats.permutation_test(a, rng.normal(0.0, 1, 40), seed=1)
+    assert p_null > 0.05
+    # close to the t test on the same data
+    assert stats.permutation_test(a, b, n_perm=20000) == pytest.approx(
+        sps.ttest_ind(a, b).pvalue, abs=0.01
+    )
+
+
+PVALUES = [0.01, 0.04, 0.03, 0.005, 0.2, 0.5, 0.049, 0.0001, 0.8, 0.012]
+
+
+def test_bh_matches_scipy_false_discovery_control() -> None:
+    expected = sps.false_discovery_control(PVALUES, method="bh")
+    assert stats.benjamini_hochberg(PVALUES) == pytest.approx(expected)
+    rng = np.random.default_rng(5)
+    random_p = rng.uniform(size=57) ** 3
+    assert stats.adjust(random_p, "bh") == pytest.approx(
+        sps.false_discovery_control(random_p, method="bh")
+    )
+
+
+def holm_by_definition(p: list[float]) -> list[float]:
+    """Holm from its definition: adj(i) = max over j <= i in sorted order of (m - j) p(j)."""
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    out = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def test_holm_matches_definition_and_textbook_example() -> None:
+    assert stats.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert stats.holm(PVALUES) == pytest.approx(holm_by_definition(PVALUES))
+    # Holm is never less strict than BH and never more strict than Bonferroni
+    bonferroni = np.minimum(1, np.array(PVALUES) * len(PVALUES))
+    assert np.all(stats.holm(PVALUES) >= stats.benjamini_hochberg(PVALUES) - 1e-12)
+    assert np.all(stats.holm(PVALUES) <= bonferroni + 1e-12)
+
+
+def test_corrections_keep_nan_in_place() -> None:
+    adjusted = stats.adjust([0.01, math.nan, 0.02], "holm")
+    assert math.isnan(adjusted[1])
+    assert adjusted[0] == pytest.approx(0.02) and adjusted[2] == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="unknown correction"):
+        stats.adjust([0.1], "bonferroni")  # type: ignore[arg-type]
