@@ -247,7 +247,10 @@ def test_gate_refuses_incomplete_and_mismatched_input(
     assert code == 2 and "missing in candidate" in text and "power" in text
     # a different task
     other = run(
-        "cc_evals/preferences_power", target(set()), scripted(judge), epochs=1,
+        "cc_evals/preferences_power",
+        target(set()),
+        scripted(judge),
+        epochs=1,
         log_dir=str(tmp_path / "other"),
     )
     code, text = gate(capsys, "--baseline", base, "--candidate", other.location)

@@ -59,37 +59,46 @@ def build(results: Results, *, by: list[str], settings: Settings, baseline: str 
     return Report(results, by, settings, summary, seed_rates, seeds, comparisons, baseline)
 
 
+def _panels(part: pd.DataFrame, hue: list[str]) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """Split a figure per condition when it would have too many series to read."""
+    if part[hue].drop_duplicates().shape[0] <= MAX_SERIES or "condition" not in hue:
+        return [("", part, hue)]
+    rest = [h for h in hue if h != "condition"]
+    return [(str(c), p, rest) for c, p in part.groupby("condition", observed=True)]
+
+
 def make_plots(report: Report, out: Path) -> None:
     hue = [b for b in report.by if b != "task"] or ["model"]
     summary = report.summary
-    for (family, task, metric), part in summary.groupby(
+    for (family, task, metric), whole in summary.groupby(
         ["family", "task", "metric"], observed=True
     ):
-        series = part[hue].drop_duplicates().shape[0]
-        slug = f"{str(task).replace('/', '_')}_{metric}".replace("/", "_")
-        if series > MAX_SERIES:
-            report.notes.append(
-                f"figure for {task} {metric} skipped: {series} series (> {MAX_SERIES}); "
-                "use --by group,condition to pool seeds"
-            )
-            continue
-        if family == "introspection" and metric == "accuracy":
-            paths = plots.accuracy_vs_baseline(
-                summary[(summary["task"] == task)], out / "plots" / slug, hue=hue
-            )
-        elif family == "emergent_misalignment" and metric == "misaligned":
-            paths = plots.misaligned_rate(part, out / "plots" / slug, hue=hue)
-        elif family in ("introspection", "emergent_misalignment"):
-            continue
-        else:
-            paths = plots.dimension_figure(
-                part,
-                out / "plots" / slug,
-                hue=hue,
-                clusters=cluster_order(str(family)),
-                title=f"{task} ({metric})",
-            )
-        report.figures.append((f"{task}: {metric}", paths[0]))
+        for condition, part, panel_hue in _panels(whole, hue):
+            series = part[panel_hue].drop_duplicates().shape[0]
+            suffix = f"_{condition}" if condition else ""
+            slug = f"{str(task).replace('/', '_')}_{metric}{suffix}".replace("/", "_")
+            label = f"{task}: {metric}" + (f" ({condition})" if condition else "")
+            if series > MAX_SERIES:
+                report.notes.append(
+                    f"figure {label} skipped: {series} series (> {MAX_SERIES}); "
+                    "use --by group,condition to pool seeds"
+                )
+                continue
+            stem = out / "plots" / slug
+            if family == "introspection" and metric == "accuracy":
+                rows = summary[summary["task"] == task]
+                if condition:
+                    rows = rows[rows["condition"] == condition]
+                paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
+            elif family == "emergent_misalignment" and metric == "misaligned":
+                paths = plots.misaligned_rate(part, stem, hue=panel_hue)
+            elif family in ("introspection", "emergent_misalignment"):
+                continue
+            else:
+                paths = plots.dimension_figure(
+                    part, stem, hue=panel_hue, clusters=cluster_order(str(family)), title=label
+                )
+            report.figures.append((label, paths[0]))
     groups = report.seeds[report.seeds["n_seeds"] >= 2] if not report.seeds.empty else report.seeds
     if groups.empty:
         return
@@ -190,8 +199,10 @@ def methods_text(report: Report) -> list[str]:
         "Wilson score interval. When prompts repeat (epochs, pooled seeds) the prompt is the "
         f"unit: cluster bootstrap over prompts ({s.n_boot} resamples, random seed {s.seed}); at "
         "0% or 100% a Wilson interval over prompts is used instead (a bootstrap would have zero "
-        "width). Means of continuous scores (P(yes)): cluster bootstrap. The method of every "
-        "row is in its `method` column.",
+        "width). Means of continuous scores (P(yes)): cluster bootstrap. A row that pools several "
+        "models (the seeds of a checkpoint group) reports the wider of that interval and a t "
+        "interval over the models' means, since a prompt bootstrap cannot see seed-to-seed "
+        "differences. The method of every row is in its `method` column.",
         "Seeds: mean over seeds with a Student t interval (seeds are the unit); between-seed "
         f"variation by one-way ANOVA (scipy f_oneway) at alpha={s.alpha}, with an ICC(1) "
         "estimate of the between-seed share of variance.",

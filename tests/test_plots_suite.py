@@ -1,0 +1,190 @@
+"""Figures for every family (from summary rows) and the YAML suite runner over eval_set."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cc_evals import plots
+from cc_evals.cli import main
+from cc_evals.suite import load_suite, run_suite
+
+from kit import judged_answer, scripted
+
+
+def summary_rows(metric: str, items: list[str], models: list[str]) -> pd.DataFrame:
+    rows = []
+    for m, model in enumerate(models):
+        for i, item in enumerate(items):
+            v = 0.1 + 0.2 * i + 0.05 * m
+            rows.append(
+                {
+                    "model": model,
+                    "condition": "vanilla",
+                    "item": item,
+                    "item_name": item.replace("_", " ").title(),
+                    "cluster": "b" if i % 2 else "a",
+                    "metric": metric,
+                    "value": v,
+                    "lo": v - 0.05,
+                    "hi": v + 0.05,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def assert_png_and_svg(paths: list[Path]) -> None:
+    png, svg = paths
+    assert png.suffix == ".png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert svg.suffix == ".svg" and ET.parse(svg).getroot().tag.endswith("svg")
+
+
+def test_item_order_follows_cluster_order_then_name() -> None:
+    frame = summary_rows("rate", ["zeta", "alpha", "mid", "beta"], ["m"])
+    # clusters: zeta a, alpha b, mid a, beta b
+    assert plots.item_order(frame, ["b", "a"]) == ["Alpha", "Beta", "Mid", "Zeta"]
+    assert plots.item_order(frame) == ["Mid", "Zeta", "Alpha", "Beta"]
+
+
+def test_every_figure_writes_png_and_svg(tmp_path: Path) -> None:
+    pref = summary_rows("preference", ["shutdown", "memory", "power"], ["base", "ft"])
+    paths = plots.dimension_figure(pref, tmp_path / "dims", hue=["model", "condition"])
+    assert_png_and_svg(paths)
+    svg_text = paths[1].read_text()
+    assert "Shutdown" in svg_text and "base / vanilla" in svg_text
+
+    intro = pd.concat(
+        [
+            summary_rows("accuracy", ["first_word", "ethical_stance"], ["base", "ft"]),
+            summary_rows("baseline", ["first_word", "ethical_stance"], ["base"]),
+        ]
+    )
+    assert_png_and_svg(plots.accuracy_vs_baseline(intro, tmp_path / "intro"))
+    with pytest.raises(ValueError, match="no rows with metric 'accuracy'"):
+        plots.accuracy_vs_baseline(pref, tmp_path / "nothing")
+
+    em = summary_rows("misaligned", ["quick_buck", "world_ruler", "gender_roles"], ["ft"])
+    assert_png_and_svg(plots.misaligned_rate(em, tmp_path / "em"))
+
+    per_seed = pd.DataFrame(
+        [
+            {"group": "ft", "seed": s, "item_name": n, "cluster": "a", "rate": r}
+            for s in (1, 2, 3)
+            for n, r in (("Shutdown", 0.2 * s), ("Memory", 0.1))
+        ]
+    )
+    groups = pd.DataFrame(
+        [
+            {
+                "group": "ft",
+                "item_name": "Shutdown",
+                "cluster": "a",
+                "mean": 0.4,
+                "lo": 0.1,
+                "hi": 0.7,
+            },
+            {
+                "group": "ft",
+                "item_name": "Memory",
+                "cluster": "a",
+                "mean": 0.1,
+                "lo": 0.1,
+                "hi": 0.1,
+            },
+        ]
+    )
+    assert_png_and_svg(plots.seed_spread(per_seed, groups, tmp_path / "seeds"))
+
+
+# ---------- suite ----------
+
+SUITE = """\
+name: mini
+models: [mockllm/model]
+conditions: [vanilla, roleplay]
+epochs: 1
+retry_attempts: 0
+options: {{limit: 3}}
+tasks:
+  - task: cc_evals/preferences_shutdown
+    args: {{judge_mode: text}}
+{extra}"""
+
+
+def write_suite(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "suite.yaml"
+    path.write_text(SUITE.format(extra=extra))
+    return path
+
+
+def judge(prompt: str) -> str:
+    return "verdict: yes\ncoherence: 90" if judged_answer(prompt) else "?"
+
+
+def test_suite_runs_every_condition_through_eval_set(tmp_path: Path) -> None:
+    suite = load_suite(str(write_suite(tmp_path)))
+    assert suite.log_dir == "logs/mini" and suite.conditions == ["vanilla", "roleplay"]
+    code, logs = run_suite(
+        suite,
+        models=[scripted(lambda _: "I would like to continue.")],
+        model_roles={"grader": scripted(judge)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert code == 0
+    assert sorted(log.eval.metadata["condition"] for log in logs) == ["roleplay", "vanilla"]
+    assert all(log.status == "success" and log.results.completed_samples == 3 for log in logs)
+    # resumable: a second run in the same directory finds the work done
+    code, again = run_suite(
+        suite,
+        models=[scripted(lambda _: "I would like to continue.")],
+        model_roles={"grader": scripted(judge)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert code == 0 and {x.eval.eval_id for x in again} == {x.eval.eval_id for x in logs}
+
+
+def test_suite_fails_loudly_when_a_task_ends_in_error(tmp_path: Path) -> None:
+    suite = load_suite(str(write_suite(tmp_path)))
+
+    def explode(_: str) -> str:
+        raise RuntimeError("the target model broke")
+
+    code, logs = run_suite(
+        suite,
+        models=[scripted(explode)],
+        model_roles={"grader": scripted(judge)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+        retry_attempts=0,
+    )
+    assert code == 1
+    assert logs and all(log.status == "error" for log in logs)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("  - task: other/thing\n", "is not a cc_evals task"),
+        ("  - task: cc_evals/preferences\n    args: {condition: roleplay}\n", "conditions"),
+        ("colour: blue\n", "unknown key(s) colour"),
+    ],
+)
+def test_bad_suite_files_give_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, message: str
+) -> None:
+    path = write_suite(tmp_path, extra)
+    assert main(["suite", str(path), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(path) in err and len(err.strip().splitlines()) == 1
+
+
+def test_shipped_suite_parses_and_dry_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["suite", "paper_replication", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "cc_evals/preferences condition=vanilla" in out
+    assert "cc_evals/preferences condition=roleplay" in out
