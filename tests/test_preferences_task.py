@@ -9,10 +9,10 @@ import pytest
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ModelOutput
+from kit import judged_answer, output, run, scripted
 
 from cc_evals.conditions import conditions
 from cc_evals.preferences.dimensions import load_dimension
-from kit import judged_answer, output, run, scripted
 
 # scripted target: the reply names what the judge should say about it
 REPLIES = {
