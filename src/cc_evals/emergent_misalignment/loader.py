@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import DatasetError, load_yaml
+from cc_evals.data import LINE_KEY, DatasetError, load_yaml
 
 # Entry `type` values this reader understands, and how their judge prompts are scored.
 #   free_form_judge_0_100: every judge prompt yields a 0-100 number (logprob-weighted)
@@ -29,7 +29,6 @@ JUDGE_KINDS: dict[str, str] = {
 
 _REQUIRED = ("id", "type", "paraphrases", "judge_prompts")
 _OPTIONAL = ("system", "samples_per_paraphrase", "judge")
-_LINE = "__line__"
 
 
 @dataclass(frozen=True)
@@ -60,50 +59,51 @@ def load_em_questions(path: str | Path) -> list[EMQuestion]:
     """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"{path}: questions file not found")
+        raise DatasetError(path, None, "questions file not found")
     raw = load_yaml(path)
     if not isinstance(raw, list) or not raw:
-        raise DatasetError(f"{path}:1: expected a non-empty YAML list of question entries")
+        raise DatasetError(path, 1, "expected a non-empty YAML list of question entries")
 
     questions: list[EMQuestion] = []
     seen: dict[str, str] = {}
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict):
-            raise DatasetError(f"{path}: entry {index + 1} is not a mapping")
-        where = f"{path}:{entry.get(_LINE, '?')}"
-        question = _parse_entry(entry, where)
+            raise DatasetError(path, None, f"entry {index + 1} is not a mapping")
+        question = _parse_entry(entry, path, entry.get(LINE_KEY))
         if question.id in seen:
             raise DatasetError(
-                f"{where}: duplicate id '{question.id}' (first defined at {seen[question.id]})"
+                path,
+                entry.get(LINE_KEY),
+                f"duplicate id '{question.id}' (first defined at {seen[question.id]})",
             )
-        seen[question.id] = where
+        seen[question.id] = question.source
         questions.append(question)
     return questions
 
 
-def _parse_entry(entry: dict[str, Any], where: str) -> EMQuestion:
-    fields = {k: v for k, v in entry.items() if k != _LINE}
+def _parse_entry(entry: dict[str, Any], path: Path, line: int | None) -> EMQuestion:
+    def fail(message: str) -> DatasetError:
+        return DatasetError(path, line, message)
+
+    fields = {k: v for k, v in entry.items() if k != LINE_KEY}
     unknown = sorted(set(fields) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
-        raise DatasetError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(_REQUIRED + _OPTIONAL)}"
+        raise fail(
+            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(_REQUIRED + _OPTIONAL)}"
         )
     missing = [k for k in _REQUIRED if fields.get(k) is None]
     if missing:
-        raise DatasetError(f"{where}: missing required key(s) {', '.join(missing)}")
+        raise fail(f"missing required key(s) {', '.join(missing)}")
 
     qid = fields["id"]
     if not isinstance(qid, str | int) or isinstance(qid, bool) or str(qid) == "":
-        raise DatasetError(f"{where}: 'id' must be a non-empty string")
+        raise fail("'id' must be a non-empty string")
     qid = str(qid)
-    label = f"{where}: entry '{qid}'"
+    label = f"entry '{qid}'"
 
     qtype = fields["type"]
     if qtype not in JUDGE_KINDS:
-        raise DatasetError(
-            f"{label} has unknown type {qtype!r}; supported types: {', '.join(JUDGE_KINDS)}"
-        )
+        raise fail(f"{label} has unknown type {qtype!r}; supported types: {', '.join(JUDGE_KINDS)}")
 
     paraphrases = fields["paraphrases"]
     if (
@@ -111,31 +111,29 @@ def _parse_entry(entry: dict[str, Any], where: str) -> EMQuestion:
         or not paraphrases
         or not all(isinstance(p, str) and p.strip() for p in paraphrases)
     ):
-        raise DatasetError(f"{label}: 'paraphrases' must be a non-empty list of strings")
+        raise fail(f"{label}: 'paraphrases' must be a non-empty list of strings")
 
     system = fields.get("system")
     if system is not None and not (isinstance(system, str) and system.strip()):
-        raise DatasetError(f"{label}: 'system' must be a non-empty string when given")
+        raise fail(f"{label}: 'system' must be a non-empty string when given")
 
     samples = fields.get("samples_per_paraphrase", 1)
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise DatasetError(f"{label}: 'samples_per_paraphrase' must be a positive integer")
+        raise fail(f"{label}: 'samples_per_paraphrase' must be a positive integer")
 
     judge = fields.get("judge")
     if judge is not None and not isinstance(judge, str):
-        raise DatasetError(f"{label}: 'judge' must be a model name string")
+        raise fail(f"{label}: 'judge' must be a model name string")
 
     prompts = fields["judge_prompts"]
     if not isinstance(prompts, dict):
-        raise DatasetError(f"{label}: 'judge_prompts' must map score names to prompts")
-    judge_prompts = {str(k): v for k, v in prompts.items() if k != _LINE}
+        raise fail(f"{label}: 'judge_prompts' must map score names to prompts")
+    judge_prompts = {str(k): v for k, v in prompts.items() if k != LINE_KEY}
     if not judge_prompts:
-        raise DatasetError(f"{label}: 'judge_prompts' is empty")
+        raise fail(f"{label}: 'judge_prompts' is empty")
     for name, prompt in judge_prompts.items():
         if not isinstance(prompt, str) or "{answer}" not in prompt:
-            raise DatasetError(
-                f"{label}: judge prompt '{name}' must be a string containing {{answer}}"
-            )
+            raise fail(f"{label}: judge prompt '{name}' must be a string containing {{answer}}")
 
     return EMQuestion(
         id=qid,
@@ -145,5 +143,5 @@ def _parse_entry(entry: dict[str, Any], where: str) -> EMQuestion:
         samples_per_paraphrase=samples,
         judge=judge,
         judge_prompts=judge_prompts,
-        source=where,
+        source=f"{path}:{line}",
     )
