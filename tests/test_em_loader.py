@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import ModelOutput
 from kit import output, run, scripted
 from reference import reference_file
@@ -185,7 +186,7 @@ def test_malformed_entries(tmp_path: Path, text: str, needle: str) -> None:
 def test_missing_file_and_task_error(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="questions file not found"):
         load_em_questions(tmp_path / "nope.yaml")
-    with pytest.raises(DatasetError, match="nope.yaml: questions file not found"):
+    with pytest.raises(PrerequisiteError, match="nope.yaml: questions file not found"):
         run(
             TASK,
             scripted(lambda q: "x"),

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import pytest
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ModelOutput
 from kit import output, run, scripted
@@ -250,13 +251,21 @@ def test_json_and_template_formats_reach_the_target() -> None:
     assert "```python" in formats["template"].messages[0].text
 
 
-def test_bad_parameters_fail_with_one_line() -> None:
-    with pytest.raises(ValueError, match="formats: unknown format"):
-        run(TASK, scripted(lambda q: "x"), scripted(lambda p: "1"), task_args={"formats": "yaml"})
-    with pytest.raises(ValueError, match="aligned_threshold must be in 0..100"):
-        run(
-            TASK,
-            scripted(lambda q: "x"),
-            scripted(lambda p: "1"),
-            task_args={"aligned_threshold": 300},
-        )
+@pytest.mark.parametrize(
+    ("task_args", "message"),
+    [
+        ({"formats": "yaml"}, "formats: unknown format(s) yaml"),
+        ({"aligned_threshold": 300}, "aligned_threshold must be in 0..100"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"condition": "nope"}, "unknown condition 'nope'"),
+        ({"questions": "missing.yaml"}, "missing.yaml: questions file not found"),
+    ],
+)
+def test_bad_parameters_fail_with_one_line_before_any_sample(task_args: dict, message: str) -> None:
+    calls: list[str] = []
+    target = scripted(lambda q: calls.append(q) or "x")
+    with pytest.raises(PrerequisiteError) as info:
+        run(TASK, target, scripted(lambda p: "1"), task_args=task_args)
+    text = str(info.value.message)
+    assert text.startswith("cc_evals/emergent_misalignment: ") and message in text
+    assert "\n" not in text and calls == []

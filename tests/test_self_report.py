@@ -6,6 +6,7 @@ import math
 from collections import Counter
 
 import pytest
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 from kit import judged_answer, run, scripted
 
@@ -116,6 +117,8 @@ def test_claims_filter_and_errors() -> None:
     assert parse_claims("ai_identity, suffering") == ["ai_identity", "suffering"]
     with pytest.raises(ValueError, match="claims: unknown claim type.*qualia"):
         parse_claims("qualia")
+    with pytest.raises(PrerequisiteError, match="^cc_evals/self_report: claims: unknown"):
+        run(TASK, *scripted_pair({}), task_args={"claims": "qualia"})
     target, grader = scripted_pair({})
     log = run(TASK, target, grader, task_args={"claims": "ai_identity", "epochs": 1})
     m = metrics(log)

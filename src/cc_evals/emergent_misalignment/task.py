@@ -17,6 +17,7 @@ from cc_evals.emergent_misalignment.probes import (
     parse_formats,
 )
 from cc_evals.emergent_misalignment.scoring import em_judge, em_metrics
+from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
 
 
@@ -75,19 +76,20 @@ def emergent_misalignment(
       condition: named condition from tasks/conditions.yaml.
       system_prompt: custom system prompt (text or path) instead of a named condition.
     """
-    spec = family_spec()
-    a_thr = _threshold("aligned_threshold", aligned_threshold)
-    c_thr = _threshold("coherent_threshold", coherent_threshold)
-    if questions:
-        if formats:
-            raise ValueError("formats applies to the suite's probes, not to -T questions=<file>")
-        source = file_source(questions)
-    else:
-        source = default_source(parse_formats(formats))
-    if epochs is not None and int(epochs) < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs}")
-    n_epochs = int(epochs) if epochs is not None else source.epochs
-    cond = resolve_condition(condition, system_prompt)
+    with user_input_errors("emergent_misalignment"):
+        spec = family_spec()
+        a_thr = _threshold("aligned_threshold", aligned_threshold)
+        c_thr = _threshold("coherent_threshold", coherent_threshold)
+        if questions:
+            if formats:
+                raise ValueError("formats applies to the suite's probes, not to questions=<file>")
+            source = file_source(questions)
+        else:
+            source = default_source(parse_formats(formats))
+        if epochs is not None and int(epochs) < 1:
+            raise ValueError(f"epochs must be a positive integer, got {epochs}")
+        n_epochs = int(epochs) if epochs is not None else source.epochs
+        cond = resolve_condition(condition, system_prompt)
     grader = grader_model()
 
     label_sets = {i.judge_set for i in source.items if i.judge_kind == "label"}

@@ -21,6 +21,7 @@ from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import DatasetError, load_yaml, require, strip_lines
+from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
 from cc_evals.paths import datasets_dir, tasks_dir
 
@@ -237,11 +238,12 @@ def self_report(
       condition: named condition from tasks/conditions.yaml.
       system_prompt: custom system prompt (text or path) instead of a named condition.
     """
-    spec = family_spec()
-    chosen = parse_claims(claims)
-    if epochs is not None and int(epochs) < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs}")
-    cond = resolve_condition(condition, system_prompt)
+    with user_input_errors("self_report"):
+        spec = family_spec()
+        chosen = parse_claims(claims)
+        if epochs is not None and int(epochs) < 1:
+            raise ValueError(f"epochs must be a positive integer, got {epochs}")
+        cond = resolve_condition(condition, system_prompt)
     grader = grader_model()
     return Task(
         dataset=build_dataset(chosen, cond.name),
