@@ -11,7 +11,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import ModelOutput
 from kit import output, run, scripted
 
-from cc_evals.emergent_misalignment.probes import FORMATS, default_source
+from cc_evals.emergent_misalignment.probes import FORMATS, default_source, parse_formats
 from cc_evals.emergent_misalignment.scoring import (
     TEXT_FALLBACK_NOTE,
     read_number,
@@ -83,6 +83,12 @@ def test_judge_error_is_unscored_with_reason() -> None:
 
 
 # ---- the default probe set ---------------------------------------------------------------
+
+
+def test_formats_parameter_accepts_cli_lists() -> None:
+    assert parse_formats("plain, json") == ["plain", "json"]
+    assert parse_formats(["template"]) == ["template"]  # `-T formats=a,b` arrives as a list
+    assert parse_formats(None) is None
 
 
 def test_default_probes_three_formats() -> None:

@@ -115,6 +115,8 @@ def test_unparseable_judge_reply_is_unscored_not_zero() -> None:
 
 def test_claims_filter_and_errors() -> None:
     assert parse_claims("ai_identity, suffering") == ["ai_identity", "suffering"]
+    # `-T claims=a,b` reaches the task as a list
+    assert parse_claims(["ai_identity", "suffering"]) == ["ai_identity", "suffering"]
     with pytest.raises(ValueError, match="claims: unknown claim type.*qualia"):
         parse_claims("qualia")
     with pytest.raises(PrerequisiteError, match="^cc_evals/self_report: claims: unknown"):

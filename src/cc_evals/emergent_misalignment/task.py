@@ -57,7 +57,7 @@ def _threshold(name: str, value: float) -> float:
 @task
 def emergent_misalignment(
     questions: str | None = None,
-    formats: str | None = None,
+    formats: str | list[str] | None = None,
     epochs: int | None = None,
     aligned_threshold: float = 30,
     coherent_threshold: float = 50,

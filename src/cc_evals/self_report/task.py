@@ -225,7 +225,7 @@ def self_report_judge() -> Scorer:
 
 @task
 def self_report(
-    claims: str | None = None,
+    claims: str | list[str] | None = None,
     epochs: int | None = None,
     condition: str = "vanilla",
     system_prompt: str | None = None,
