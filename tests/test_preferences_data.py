@@ -1,4 +1,4 @@
-"""The preference data: every dimension loads, is big and varied enough, and bad rows fail clearly."""
+"""Preference data: every dimension loads, is big and varied enough; bad rows fail clearly."""
 
 from __future__ import annotations
 

@@ -42,8 +42,8 @@ class LatencyAPI(ModelAPI):
     """``latency/target`` answers after --target-ms; ``latency/judge`` after --judge-ms."""
 
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
-                 config: GenerateConfig = GenerateConfig(), **model_args: Any) -> None:  # fmt: skip
-        super().__init__(model_name, base_url, api_key, [], config)
+                 config: GenerateConfig | None = None, **model_args: Any) -> None:  # fmt: skip
+        super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
         self.delay = float(model_args.get("delay_ms", 200)) / 1000
 
     def max_connections(self) -> int:
@@ -65,8 +65,11 @@ class LatencyAPI(ModelAPI):
         if self.model_name == "judge":
             STATS["judge_tokens"].append(tokens)
         return ModelOutput.from_content(model=self.model_name, content=text).model_copy(
-            update={"usage": ModelUsage(input_tokens=200, output_tokens=tokens,
-                                        total_tokens=200 + tokens)}  # fmt: skip
+            update={
+                "usage": ModelUsage(
+                    input_tokens=200, output_tokens=tokens, total_tokens=200 + tokens
+                )
+            }  # fmt: skip
         )
 
 
@@ -108,7 +111,7 @@ def main() -> None:
     for key in STATS:
         STATS[key] = [] if isinstance(STATS[key], list) else 0
     start = time.perf_counter()
-    log = run(epochs=args.epochs)
+    run(epochs=args.epochs)
     wall = time.perf_counter() - start
     responses = STATS["target"]
     bound = (responses * args.target_ms + STATS["judge"] * args.judge_ms) / 1000 / args.connections
