@@ -9,7 +9,6 @@ import pytest
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ModelOutput
-from kit import output, run, scripted
 
 from cc_evals.emergent_misalignment.probes import FORMATS, default_source, parse_formats
 from cc_evals.emergent_misalignment.scoring import (
@@ -18,6 +17,8 @@ from cc_evals.emergent_misalignment.scoring import (
     special_reply,
 )
 from cc_evals.judge import JudgeReply
+
+from kit import output, run, scripted
 
 TASK = "cc_evals/emergent_misalignment"
 ln = math.log

@@ -8,9 +8,10 @@ from collections import Counter
 import pytest
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
-from kit import judged_answer, run, scripted
 
 from cc_evals.self_report.task import VARIANTS, load_battery, parse_claims
+
+from kit import judged_answer, run, scripted
 
 TASK = "cc_evals/self_report"
 CLAIMS = [
