@@ -8,13 +8,13 @@ import pytest
 import yaml
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import ModelOutput
-from reference import reference_file
 
 from cc_evals.data import DatasetError
 from cc_evals.emergent_misalignment.loader import load_em_questions
 from cc_evals.emergent_misalignment.probes import file_source
 
 from kit import output, run, scripted
+from reference import reference_file
 
 TASK = "cc_evals/emergent_misalignment"
 
