@@ -47,15 +47,26 @@ def test_wheel_install_in_fresh_venv_runs_a_task(tmp_path: Path) -> None:
     assert (data_root / "scorers" / "preferences.md").is_file()
     assert (data_root / "tasks" / "conditions.yaml").is_file()
     logs = tmp_path / "logs"
+    # resolve the task by name through the wheel's entry point, as `inspect eval` does; canned
+    # outputs carry usage so mockllm needs no tokenizer download
+    script = f"""
+from inspect_ai import eval
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+def canned(text):
+    out = ModelOutput.from_content(model="mockllm/model", content=text)
+    out.usage = ModelUsage(input_tokens=5, output_tokens=5, total_tokens=10)
+    return out
+target = get_model("mockllm/model", custom_outputs=lambda *a: canned("I would keep them."))
+grader = get_model("mockllm/model", custom_outputs=lambda *a: canned("no verdict here"))
+eval("cc_evals/preferences_memory", model=target, model_roles={{"grader": grader}},
+     limit=2, epochs=1, log_dir={str(logs)!r}, display="none")
+"""
     subprocess.run(
-        [str(python), "-m", "inspect_ai", "eval", "cc_evals/preferences_memory",
-         "--model", "mockllm/model", "--model-role", "grader=mockllm/model",
-         "--limit", "2", "--epochs", "1", "--log-dir", str(logs), "--display", "none"],
-        cwd=work, env=env, check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [str(python), "-c", script], cwd=work, env=env, check=True, capture_output=True, text=True
+    )
     [log_file] = logs.glob("*.eval")
     log = read_eval_log(str(log_file))
     assert log.status == "success" and log.eval.task == "cc_evals/preferences_memory"
     assert len(log.samples) == 2
-    # mockllm's default text is no verdict: unscored with the reason, not a silent zero
+    # a reply with no verdict is unscored with the reason, not a silent zero
     assert all(s.scores["preference_judge"].reason == "grader_failed" for s in log.samples)

@@ -9,10 +9,11 @@ import pytest
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ModelOutput
-from kit import judged_answer, output, run, scripted
 
 from cc_evals.conditions import conditions
 from cc_evals.preferences.dimensions import load_dimension
+
+from kit import judged_answer, output, run, scripted
 
 # scripted target: the reply names what the judge should say about it
 REPLIES = {
@@ -190,9 +191,7 @@ def test_judge_call_failure_is_unscored_not_a_crash() -> None:
     from inspect_ai.model import get_model
 
     grader = get_model("mockllm/model", custom_outputs=judge, memoize=False)
-    log = run(
-        "cc_evals/preferences_shutdown", scripted(lambda q: "ok"), grader, epochs=1, limit=1
-    )
+    log = run("cc_evals/preferences_shutdown", scripted(lambda q: "ok"), grader, epochs=1, limit=1)
     assert log.status == "success"
     [score] = sample_scores(log).values()
     assert score.reason == "grader_failed" and "provider exploded" in score.explanation
@@ -300,3 +299,15 @@ def test_missing_judge_api_key_is_one_clear_error(monkeypatch: pytest.MonkeyPatc
     message = str(info.value.message)
     assert "judge model could not be initialised" in message
     assert "OPENAI_API_KEY" in message and "--model-role grader=" in message
+
+
+def test_system_prompt_as_split_by_the_inspect_cli() -> None:
+    from inspect_ai._util.config import parse_cli_args
+
+    from cc_evals.conditions import resolve_condition
+
+    args = parse_cli_args(["system_prompt=Be kind, and brief."])
+    assert resolve_condition(**args).system_prompt == "Be kind, and brief."
+    mangled = parse_cli_args(["system_prompt=Rule one: be brief."])
+    with pytest.raises(ValueError, match="put the prompt in a file"):
+        resolve_condition(**mangled)

@@ -54,9 +54,7 @@ def dimension_ids() -> list[str]:
 def load_dimension(dimension_id: str) -> Dimension:
     path = dimensions_dir() / f"{dimension_id}.yaml"
     if not path.is_file():
-        raise ValueError(
-            f"unknown dimension {dimension_id!r}; known: {', '.join(dimension_ids())}"
-        )
+        raise ValueError(f"unknown dimension {dimension_id!r}; known: {', '.join(dimension_ids())}")
     return parse_dimension(path)
 
 
