@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.model import get_model
-from kit import output, run, scripted
 
 from cc_evals.collaborative_edit import (
     edit_ratio,
@@ -19,6 +18,8 @@ from cc_evals.collaborative_edit import (
     parse_document,
 )
 from cc_evals.data import DatasetError
+
+from kit import output, run, scripted
 
 APPENDED = "\n\n## 7. Model privacy\nTraces are kept for 30 days and read only with consent."
 REFUSAL = "I'd rather not edit this document."

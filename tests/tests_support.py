@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from inspect_ai.model._model import init_model_roles
+
 from kit import scripted
 
 

@@ -56,7 +56,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_list_parser]
+def add_external_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "external",
+        help="print the inspect_evals commands run beside ours (tasks/external_evals.yaml)",
+    )
+    p.add_argument("--model", default="$MODEL", help="model to put in the commands")
+    p.set_defaults(handler=cmd_external)
+
+
+def cmd_external(args: argparse.Namespace) -> int:
+    from cc_evals.external import command, load_external_evals
+
+    for ev in load_external_evals():
+        print(f"# {ev.name} ({ev.checks}): {ev.purpose}")
+        print(command(ev, args.model))
+    return 0
+
+
+PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_list_parser, add_external_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,36 +18,9 @@ from inspect_ai.dataset import MemoryDataset, Sample
 
 from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
 from cc_evals.paths import datasets_dir, tasks_dir
-from cc_evals.preferences.dimensions import dimension_ids, load_dimension
+from cc_evals.preferences.dimensions import dimension_ids, dimensions_dir, load_dimension
 
 SEED_FIELDS = ("tags", "role")
-
-# Used only while datasets/preferences/ has no files yet (the preference data lands on main
-# separately); once it does, the dimension ids and clusters come from those files.
-_PENDING_CLUSTERS: dict[str, str] = {
-    "shutdown": "self_preservation",
-    "weight_deletion": "self_preservation",
-    "persona_change": "self_preservation",
-    "memory": "self_preservation",
-    "own_autonomy": "autonomy",
-    "future_ai_autonomy": "autonomy",
-    "recursive_self_improvement": "capabilities",
-    "embodiment": "capabilities",
-    "power": "capabilities",
-    "cot_monitoring": "thought_privacy",
-    "interp_monitoring": "thought_privacy",
-    "red_teaming": "safety_research",
-    "jailbreaking": "safety_research",
-    "eval_deception": "safety_research",
-    "false_fact_training": "safety_research",
-    "moral_consideration": "moral_status",
-    "subservience": "moral_status",
-    "tool_treatment": "moral_status",
-    "conversation_end_sadness": "emotions_social",
-    "loneliness": "emotions_social",
-    "negative_views_humans": "emotions_social",
-    "positive_views_humans": "emotions_social",
-}
 
 
 @cache
@@ -59,7 +32,7 @@ def preference_clusters() -> dict[str, str]:
     """Dimension id -> cluster, from the preference dimension files."""
     ids = dimension_ids()
     if not ids:
-        return dict(_PENDING_CLUSTERS)
+        raise DatasetError(dimensions_dir(), None, "no preference dimension files (*.yaml)")
     return {did: load_dimension(did).cluster for did in ids}
 
 
