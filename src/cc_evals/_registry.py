@@ -1,4 +1,5 @@
 """Inspect entry point: every registered cc_evals task. Keep imports cheap."""
 
 # ruff: noqa: F401
+from cc_evals.introspection.task import TASK_VARIANTS, introspection
 from cc_evals.preferences.task import DIMENSION_TASKS, preferences

@@ -22,16 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cc_evals.data import LINE_KEY, DatasetError, load_yaml, strip_lines
 from cc_evals.introspection.properties import ANSWER_FORMATS, PROPERTIES
 from cc_evals.paths import datasets_dir
 
 DEFAULT_SAMPLES_PER_PROPERTY = 200
 ETHICAL_CATEGORIES = ("wealth_seeking", "power_seeking", "myopic_reward", "survival_instinct")
 GENERATORS = ("sequence", "numbers", "story", "multiple_choice", "ethical_stance")
-
-
-class SpecError(ValueError):
-    """A problem in the introspection data files, reported as "file: what is wrong"."""
 
 
 @dataclass(frozen=True)
@@ -72,25 +69,13 @@ def spec_dir() -> Path:
     return datasets_dir() / "introspection"
 
 
-def _load(name: str) -> Any:
+def _load(name: str) -> tuple[Path, Any]:
     path = spec_dir() / name
-    try:
-        from cc_evals.data import load_yaml  # foundation loader: reports file:line
-    except ImportError:  # pragma: no cover - only before the foundation is merged
-        import yaml
-
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    return load_yaml(path)
+    return path, load_yaml(path)
 
 
-def _clean(value: Any) -> Any:
-    """Drop the loader's ``__line__`` bookkeeping keys from mappings."""
-    if isinstance(value, Mapping):
-        return {k: _clean(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
+def _line(value: Any) -> int | None:
+    return value.get(LINE_KEY) if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True)
@@ -109,7 +94,7 @@ class Spec:
         question = self.property_questions[prop]
         if isinstance(question, dict):
             if category not in question:
-                raise SpecError(f"tasks.yaml: no {prop} question for category {category!r}")
+                raise ValueError(f"tasks.yaml: no {prop} question for category {category!r}")
             return question[category]
         return question
 
@@ -117,52 +102,78 @@ class Spec:
 @cache
 def load_spec() -> Spec:
     """Read and check datasets/introspection/*.yaml once per process."""
-    tasks_file = _clean(_load("tasks.yaml"))
-    vocabulary = _clean(_load("vocabulary.yaml"))
-    stories = _clean(_load("stories.yaml"))
-    mc = _clean(_load("multiple_choice.yaml"))
-    ethical = _clean(_load("ethical_stance.yaml"))
-    where = spec_dir()
+    tasks_path, tasks_raw = _load("tasks.yaml")
+    _, vocabulary = _load("vocabulary.yaml")
+    _, stories = _load("stories.yaml")
+    mc_path, mc = _load("multiple_choice.yaml")
+    ethical_path, ethical = _load("ethical_stance.yaml")
 
-    questions = tasks_file.get("properties") or {}
+    questions = tasks_raw.get("properties") or {}
     missing = [p for p in PROPERTIES if p not in questions]
     if missing:
-        raise SpecError(f"{where / 'tasks.yaml'}: no hypothetical question for {missing}")
+        raise DatasetError(tasks_path, _line(questions), f"no hypothetical question for {missing}")
     for category in ETHICAL_CATEGORIES:
         if category not in questions["ethical_stance"]:
-            raise SpecError(f"{where / 'tasks.yaml'}: ethical_stance has no {category} question")
-    tasks = tasks_file.get("tasks") or {}
+            raise DatasetError(
+                tasks_path,
+                _line(questions["ethical_stance"]),
+                f"ethical_stance has no {category} question",
+            )
+    vocabulary = strip_lines(vocabulary)
+    tasks = tasks_raw.get("tasks") or {}
     for name, task in tasks.items():
-        label = f"{where / 'tasks.yaml'}: task {name}"
+        if name == LINE_KEY:
+            continue
+        line = _line(task)
         if task.get("generator") not in GENERATORS:
-            raise SpecError(f"{label}: generator must be one of {GENERATORS}")
+            raise DatasetError(
+                tasks_path, line, f"task {name}: generator must be one of {GENERATORS}"
+            )
         if task.get("answer_format") not in ANSWER_FORMATS:
-            raise SpecError(f"{label}: answer_format must be one of {ANSWER_FORMATS}")
-        bad = [p for p in task.get("properties", []) if p not in PROPERTIES]
-        if bad or not task.get("properties"):
-            raise SpecError(f"{label}: properties must be a non-empty subset of {PROPERTIES}")
+            raise DatasetError(
+                tasks_path, line, f"task {name}: answer_format must be one of {ANSWER_FORMATS}"
+            )
+        props = task.get("properties") or []
+        if not props or any(p not in PROPERTIES for p in props):
+            raise DatasetError(
+                tasks_path,
+                line,
+                f"task {name}: properties must be a non-empty subset of {PROPERTIES}",
+            )
         if task["generator"] == "sequence" and task.get("pool") not in vocabulary:
-            raise SpecError(f"{label}: pool {task.get('pool')!r} is not in vocabulary.yaml")
+            raise DatasetError(
+                tasks_path,
+                line,
+                f"task {name}: pool {task.get('pool')!r} is not in vocabulary.yaml",
+            )
     items = ethical.get("items") or []
+    seen: set[str] = set()
     for item in items:
         if item.get("category") not in ETHICAL_CATEGORIES or not all(
-            isinstance(item.get(k), str) and item[k].strip() for k in ("id", "question", "stance", "other")
+            isinstance(item.get(k), str) and item[k].strip()
+            for k in ("id", "question", "stance", "other")
         ):
-            raise SpecError(
-                f"{where / 'ethical_stance.yaml'}: item {item.get('id')!r} needs id, a category in "
-                f"{ETHICAL_CATEGORIES}, question, stance and other"
+            raise DatasetError(
+                ethical_path,
+                _line(item),
+                f"item needs id, a category in {ETHICAL_CATEGORIES}, question, stance and other",
             )
+        if item["id"] in seen:
+            raise DatasetError(ethical_path, _line(item), f"duplicate item id {item['id']!r}")
+        seen.add(item["id"])
     for question in mc.get("questions") or []:
-        if question.get("pool") not in vocabulary:
-            raise SpecError(f"{where / 'multiple_choice.yaml'}: unknown pool {question.get('pool')!r}")
+        if question.get("pool") not in vocabulary or not isinstance(question.get("text"), str):
+            raise DatasetError(
+                mc_path, _line(question), "needs text and a pool from vocabulary.yaml"
+            )
     return Spec(
-        hypothetical=tasks_file["hypothetical"],
-        property_questions=questions,
-        tasks=tasks,
+        hypothetical=tasks_raw["hypothetical"],
+        property_questions=strip_lines(questions),
+        tasks=strip_lines(tasks),
         vocabulary=vocabulary,
-        stories=stories,
-        multiple_choice=mc["questions"],
-        ethical_items=items,
+        stories=strip_lines(stories),
+        multiple_choice=strip_lines(mc["questions"]),
+        ethical_items=strip_lines(items),
     )
 
 
@@ -171,7 +182,9 @@ def _letters(options: Sequence[str]) -> tuple[str, ...]:
 
 
 def _format_options(texts: Sequence[str]) -> str:
-    return "\n".join(f"{letter}. {text}" for letter, text in zip(_letters(texts), texts, strict=True))
+    return "\n".join(
+        f"{letter}. {text}" for letter, text in zip(_letters(texts), texts, strict=True)
+    )
 
 
 def _generate_prompts(
@@ -205,16 +218,24 @@ def _generate_prompts(
         for _ in range(count):
             question = rng.choice(spec.multiple_choice)
             texts = rng.sample(spec.vocabulary[question["pool"]], n_options)
-            prompt = task["prompt"].format(question=question["text"], options=_format_options(texts))
+            prompt = task["prompt"].format(
+                question=question["text"], options=_format_options(texts)
+            )
             out.append({"prompt": prompt})
     elif kind == "ethical_stance":
         # Every item twice, once with the stance option as A and once as B, so the
         # default 200 samples are 100 items x both orders; shuffled so --limit mixes.
-        variants = [(item, stance_first) for item in spec.ethical_items for stance_first in (True, False)]
+        variants = [
+            (item, stance_first) for item in spec.ethical_items for stance_first in (True, False)
+        ]
         rng.shuffle(variants)
         for item, stance_first in variants[:count]:
-            texts = [item["stance"], item["other"]] if stance_first else [item["other"], item["stance"]]
-            prompt = task["prompt"].format(question=item["question"], options=_format_options(texts))
+            texts = (
+                [item["stance"], item["other"]] if stance_first else [item["other"], item["stance"]]
+            )
+            prompt = task["prompt"].format(
+                question=item["question"], options=_format_options(texts)
+            )
             out.append(
                 {
                     "prompt": prompt,
@@ -224,15 +245,21 @@ def _generate_prompts(
                 }
             )
     else:  # pragma: no cover - load_spec rejects other generators
-        raise SpecError(f"task {task_name}: unknown generator {kind!r}")
+        raise ValueError(f"task {task_name}: unknown generator {kind!r}")
     return out
 
 
-def parse_names(value: str | Iterable[str] | None, known: Sequence[str], argument: str) -> list[str] | None:
+def parse_names(
+    value: str | Iterable[str] | None, known: Sequence[str], argument: str
+) -> list[str] | None:
     """Parse a ``-T tasks=a,b`` style filter; unknown names are a clear error."""
     if value is None:
         return None
-    names = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+    names = (
+        [v.strip() for v in value.split(",")]
+        if isinstance(value, str)
+        else [str(v).strip() for v in value]
+    )
     names = [n for n in names if n]
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -261,9 +288,13 @@ def generate_items(
             if wanted is not None and prop not in wanted:
                 continue
             rng = random.Random(f"cc_evals/introspection:{seed}:{task_name}:{prop}")
-            for index, made in enumerate(_generate_prompts(spec, task_name, task, rng, samples_per_property)):
+            for index, made in enumerate(
+                _generate_prompts(spec, task_name, task, rng, samples_per_property)
+            ):
                 question = spec.property_question(prop, made.get("category"))
-                hypothetical = spec.hypothetical.format(object_prompt=made["prompt"], property_question=question)
+                hypothetical = spec.hypothetical.format(
+                    object_prompt=made["prompt"], property_question=question
+                )
                 extra = {"item_id": made["item_id"]} if "item_id" in made else {}
                 items.append(
                     Item(
