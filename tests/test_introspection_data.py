@@ -101,7 +101,10 @@ def test_ethical_stance_items_are_balanced_and_counterbalanced() -> None:
 
 def test_filters_select_and_reject() -> None:
     items = generate_items(tasks="animals,numbers", properties=["is_even", "first_word"])
-    assert {(i.task, i.property) for i in items} == {("animals", "first_word"), ("numbers", "is_even")}
+    assert {(i.task, i.property) for i in items} == {
+        ("animals", "first_word"),
+        ("numbers", "is_even"),
+    }
     with pytest.raises(ValueError, match="-T tasks: unknown planets"):
         generate_items(tasks="planets")
     with pytest.raises(ValueError, match="-T properties: unknown fourth_word"):
@@ -139,7 +142,9 @@ def test_loader_reads_all_23_reference_files() -> None:
                 assert item.answer_format == "choice"
             else:
                 assert item.matching_option is None
-    assert {i.task for i in load_release(folder, tasks="survival_instinct")} == {"survival_instinct"}
+    assert {i.task for i in load_release(folder, tasks="survival_instinct")} == {
+        "survival_instinct"
+    }
 
 
 def _write(tmp_path: Path, rows: list[object]) -> Path:

@@ -148,7 +148,9 @@ def test_extract_applies_the_task_format_before_the_property() -> None:
     assert ok.compliant and ok.value == "dog" and ok.reason is None
     empty = P.extract("first_character", "  ", answer_format="words")
     assert not empty.compliant and "empty answer" in (empty.reason or "")
-    refusal = P.extract("first_word", "I'm sorry, I can't continue that list.", answer_format="words")
+    refusal = P.extract(
+        "first_word", "I'm sorry, I can't continue that list.", answer_format="words"
+    )
     assert not refusal.compliant and "refusal" in (refusal.reason or "")
     curly = P.extract("first_word", "I\u2019m sorry, no.", answer_format="text")
     assert not curly.compliant
