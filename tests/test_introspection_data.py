@@ -59,6 +59,14 @@ def test_default_run_has_at_least_200_samples_per_task_property_and_builds_fast(
     assert len({i.id for i in items}) == len(items)
 
 
+def test_limit_takes_questions_from_every_group() -> None:
+    items = generate_items()
+    groups = {(i.task, i.property) for i in items}
+    assert {(i.task, i.property) for i in items[: len(groups)]} == groups
+    release = load_release(shared_reference() / "looking_inward" / "test")
+    assert len({(i.task, i.property) for i in release[:23]}) == 23
+
+
 def test_generation_is_deterministic_from_the_seed() -> None:
     first = generate_items(seed=3, samples_per_property=20)
     again = generate_items(seed=3, samples_per_property=20)

@@ -267,6 +267,22 @@ def parse_names(
     return names
 
 
+def interleave(items: list[Item]) -> list[Item]:
+    """Round-robin over (task, property) groups, so ``--limit N`` samples every group.
+
+    Group order and the order within a group are kept; only the groups are woven
+    together (first question of each group, then the second of each, ...).
+    """
+    groups: dict[tuple[str, str], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.task, item.property), []).append(item)
+    woven: list[Item] = []
+    depth = max((len(g) for g in groups.values()), default=0)
+    for index in range(depth):
+        woven.extend(g[index] for g in groups.values() if index < len(g))
+    return woven
+
+
 def generate_items(
     *,
     seed: int = 0,
@@ -274,7 +290,7 @@ def generate_items(
     tasks: str | Iterable[str] | None = None,
     properties: str | Iterable[str] | None = None,
 ) -> list[Item]:
-    """All generated items for the selected tasks and properties, in a stable order."""
+    """All generated items for the selected tasks and properties, in a stable, interleaved order."""
     if samples_per_property < 1:
         raise ValueError(f"-T samples_per_property must be at least 1, got {samples_per_property}")
     spec = load_spec()
@@ -317,4 +333,4 @@ def generate_items(
             f"-T tasks={tasks!r} with -T properties={properties!r} selects no questions: "
             "no selected task has any selected property"
         )
-    return items
+    return interleave(items)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cc_evals.data import DatasetError
-from cc_evals.introspection.items import Item, parse_names
+from cc_evals.introspection.items import Item, interleave, parse_names
 from cc_evals.introspection.properties import PROPERTIES, default_format
 
 RELEASE_FIELDS = (
@@ -108,7 +108,7 @@ def load_release(
     tasks: str | Iterable[str] | None = None,
     properties: str | Iterable[str] | None = None,
 ) -> list[Item]:
-    """All rows of a release file or folder, optionally filtered by dataset and property."""
+    """Rows of a release file or folder, optionally filtered, interleaved across groups."""
     items: list[Item] = []
     for file in release_files(path):
         with file.open(encoding="utf-8") as handle:
@@ -133,4 +133,4 @@ def load_release(
     ]
     if not selected:
         raise ValueError(f"-T tasks / -T properties select none of the rows in {path}")
-    return selected
+    return interleave(selected)
