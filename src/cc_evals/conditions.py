@@ -58,9 +58,7 @@ def resolve_condition(condition: str = "vanilla", system_prompt: str | None = No
     """Resolve ``-T condition=`` / ``-T system_prompt=`` into a Condition (errors are one line)."""
     if system_prompt is not None and str(system_prompt).strip():
         if condition not in ("vanilla", CUSTOM):
-            raise ValueError(
-                f"pass either condition={condition!r} or system_prompt=..., not both"
-            )
+            raise ValueError(f"pass either condition={condition!r} or system_prompt=..., not both")
         return _custom(str(system_prompt))
     known = conditions()
     if condition == CUSTOM:
