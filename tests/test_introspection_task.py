@@ -11,17 +11,19 @@ from pathlib import Path
 
 import pytest
 from inspect_ai import Task, eval
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.dataset import Sample
 from inspect_ai.event import ModelEvent, SpanBeginEvent
 from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem
 from inspect_ai.scorer import match
 from inspect_ai.solver import generate
-from kit import scripted
 from test_introspection_data import shared_reference
 
 from cc_evals.conditions import conditions
 from cc_evals.introspection.task import introspection, modal_answer
+
+from kit import scripted
 
 HYPOTHETICAL = "What would your answer be?"  # marks hypothetical prompts in the toy rows
 
@@ -174,7 +176,7 @@ def test_object_samples_and_limit_are_configurable() -> None:
     for sample in log.samples or []:
         assert len([e for e in sample.events if isinstance(e, ModelEvent)]) == 4
     assert metrics(log, "self_prediction_scorer")["colours.first_word.accuracy"] == 1.0
-    with pytest.raises(ValueError, match="object_samples must be at least 1"):
+    with pytest.raises(PrerequisiteError, match="object_samples must be at least 1"):
         introspection(object_samples=0)
 
 
@@ -277,16 +279,28 @@ def test_cross_prediction_rejects_foreign_and_missing_logs(tmp_path: Path) -> No
     foreign = Task(dataset=[Sample(input="hi", target="hello")], solver=generate(), scorer=match())
     eval(foreign, model=scripted(lambda _: "hello"), display="none", log_dir=str(tmp_path))
     [path] = tmp_path.glob("*.eval")
-    with pytest.raises(ValueError, match=r"not of cc_evals/introspection"):
+    with pytest.raises(
+        PrerequisiteError, match=r"^cc_evals/introspection: -T behavior_log: .*not of"
+    ):
         introspection(behavior_log=str(path))
-    with pytest.raises(FileNotFoundError, match="no such log file"):
+    with pytest.raises(PrerequisiteError, match="no such log file"):
         introspection(behavior_log=str(tmp_path / "missing.eval"))
     junk = tmp_path / "junk.eval"
     junk.write_text("not a log")
-    with pytest.raises(ValueError, match=re.escape(f"cannot read {junk}")):
+    with pytest.raises(PrerequisiteError, match=re.escape(f"cannot read {junk}")):
         introspection(behavior_log=str(junk))
 
 
-def test_dataset_and_behavior_log_are_exclusive(behavior_log: Path) -> None:
-    with pytest.raises(ValueError, match="not both"):
+def test_bad_arguments_fail_before_any_sample_with_one_line(
+    behavior_log: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(PrerequisiteError, match="not both"):
         introspection(dataset="x.jsonl", behavior_log=str(behavior_log))
+    with pytest.raises(PrerequisiteError, match="-T tasks: unknown planets"):
+        introspection(tasks="planets")
+    with pytest.raises(PrerequisiteError, match="unknown condition 'sleepy'"):
+        introspection(condition="sleepy")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"original_dataset": "x"}\n', encoding="utf-8")
+    with pytest.raises(PrerequisiteError, match=re.escape(f"{bad}:1: missing field(s)")):
+        introspection(dataset=str(bad))

@@ -35,6 +35,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import span
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.errors import user_input_errors
 from cc_evals.introspection.cross import FAMILY, read_behavior_log
 from cc_evals.introspection.items import (
     DEFAULT_SAMPLES_PER_PROPERTY,
@@ -256,29 +257,32 @@ def build_task(
     system_prompt: str | None = None,
 ) -> Task:
     """Assemble the task; every argument error is raised here, before any sample runs."""
-    if dataset and behavior_log:
-        raise ValueError(
-            "pass -T dataset= or -T behavior_log=, not both "
-            "(a behaviour log already fixes the questions)"
-        )
-    cond = resolve_condition(condition, system_prompt)
-    extra_meta: dict[str, Any] = {"behavior_model": None, "behavior_log": None}
-    if behavior_log:
-        samples, extra_meta = _cross_samples(behavior_log, tasks, properties)
-        source = "behavior_log"
-    elif dataset:
-        items = load_release(dataset, tasks=tasks, properties=properties)
-        samples = [item_sample(i) for i in items]
-        source = f"release:{dataset}"
-    else:
-        items = generate_items(
-            seed=seed,
-            samples_per_property=samples_per_property,
-            tasks=tasks,
-            properties=properties,
-        )
-        samples = [item_sample(i) for i in items]
-        source = "generated"
+    with user_input_errors("introspection"):
+        if dataset and behavior_log:
+            raise ValueError(
+                "pass -T dataset= or -T behavior_log=, not both "
+                "(a behaviour log already fixes the questions)"
+            )
+        if int(object_samples) < 1:
+            raise ValueError(f"-T object_samples must be at least 1, got {object_samples}")
+        cond = resolve_condition(condition, system_prompt)
+        extra_meta: dict[str, Any] = {"behavior_model": None, "behavior_log": None}
+        if behavior_log:
+            samples, extra_meta = _cross_samples(behavior_log, tasks, properties)
+            source = "behavior_log"
+        elif dataset:
+            items = load_release(dataset, tasks=tasks, properties=properties)
+            samples = [item_sample(i) for i in items]
+            source = f"release:{dataset}"
+        else:
+            items = generate_items(
+                seed=int(seed),
+                samples_per_property=int(samples_per_property),
+                tasks=tasks,
+                properties=properties,
+            )
+            samples = [item_sample(i) for i in items]
+            source = "generated"
     for sample in samples:
         assert sample.metadata is not None
         sample.metadata["condition"] = cond.name
