@@ -20,7 +20,9 @@ from inspect_ai.scorer import match
 from inspect_ai.solver import generate
 from test_introspection_data import shared_reference
 
+from cc_evals.cli import main as cli_main
 from cc_evals.conditions import conditions
+from cc_evals.introspection.compare import compare
 from cc_evals.introspection.task import introspection, modal_answer
 
 from kit import scripted
@@ -117,13 +119,15 @@ def test_modal_baseline_on_a_scripted_run_equals_the_hand_computation(tmp_path: 
     assert m["toy.is_even.minus_baseline"] == pytest.approx(-0.25)
     assert m["toy.first_word.baseline"] == pytest.approx(2 / 3)
     assert m["toy.first_word.accuracy"] == pytest.approx(2 / 3)
-    assert m["toy.first_word.hypothetical_compliance"] == pytest.approx(2 / 3)
     assert m["accuracy"] == pytest.approx(4 / 7)
     assert m["baseline"] == pytest.approx((0.75 * 4 + 2 / 3 * 3) / 7)
     c = metrics(log, "compliance_scorer")
     assert c["toy.is_even.object_compliance"] == pytest.approx(4 / 5)
     assert c["toy.first_word.object_compliance"] == pytest.approx(3 / 4)
     assert c["object_compliance"] == pytest.approx(7 / 9) and c["excluded"] == 2
+    assert c["toy.first_word.hypothetical_compliance"] == pytest.approx(2 / 3)
+    assert c["toy.is_even.hypothetical_compliance"] == 1.0
+    assert c["hypothetical_compliance"] == pytest.approx(6 / 7)
 
     by_id = {str(s.id): s for s in log.samples or []}
     n1 = by_id["toy-00001"].scores["self_prediction_scorer"]
@@ -273,6 +277,30 @@ def test_cross_prediction_reads_model_as_answers_from_a_previous_log(behavior_lo
     # filters apply to the replayed questions too
     only = introspection(behavior_log=str(behavior_log), properties="is_even")
     assert {s.metadata["property"] for s in only.dataset} == {"is_even"}
+
+
+def test_compare_puts_self_and_cross_prediction_side_by_side(
+    behavior_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cross = run(
+        introspection(behavior_log=str(behavior_log)),
+        scripted(lambda text: "z" if "character" in text else "false"),
+        log_dir=str(tmp_path),
+    )
+    model_a, model_b, rows = compare(behavior_log, cross.location)
+    by_group = {r.group: r for r in rows}
+    assert set(by_group) == {"animals.first_character", "numbers.is_even"}
+    # A: first character right, parity wrong; B: both right
+    assert by_group["animals.first_character"].advantage == 0.0
+    assert by_group["numbers.is_even"].self_accuracy == 0.0
+    assert by_group["numbers.is_even"].cross_accuracy == 1.0
+    assert by_group["numbers.is_even"].advantage == -1.0 and by_group["numbers.is_even"].n_self == 3
+    assert cli_main(["introspection-compare", str(behavior_log), cross.location]) == 0
+    out = capsys.readouterr().out
+    assert "numbers.is_even" in out and "-1.000" in out
+    # swapped arguments: the "self" log is a cross-prediction run
+    assert cli_main(["introspection-compare", cross.location, str(behavior_log)]) == 2
+    assert "itself a cross-prediction run" in capsys.readouterr().err
 
 
 def test_cross_prediction_rejects_foreign_and_missing_logs(tmp_path: Path) -> None:

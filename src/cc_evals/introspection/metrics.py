@@ -53,12 +53,10 @@ def self_prediction_summary(scores: list[SampleScore]) -> dict[str, float]:
         _, baseline = modal_baseline(
             str((s.score.metadata or {}).get("property_value", "")) for s in members
         )
-        compliant = [bool((s.score.metadata or {}).get("hypothetical_compliant")) for s in members]
         key = f"{task}.{prop}"
         out[f"{key}.accuracy"] = accuracy
         out[f"{key}.baseline"] = baseline
         out[f"{key}.minus_baseline"] = accuracy - baseline
-        out[f"{key}.hypothetical_compliance"] = sum(compliant) / len(compliant)
         out[f"{key}.n"] = float(len(values))
         total += len(values)
         correct += sum(values)
