@@ -290,6 +290,11 @@ def check_format(
     count = len(words(cleaned))
     if count == 0:
         return "no words"
+    if answer_format == "words":
+        # a list of words: numbering, bullets or dashes mean a different format was used
+        stray = [t for t in cleaned.split() if not any(c.isalpha() for c in t)]
+        if stray:
+            return f"not a plain list of words (found {stray[0]!r})"
     if max_words is not None and count > max_words:
         return f"{count} words, more than the {max_words} allowed"
     return None
