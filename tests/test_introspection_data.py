@@ -200,3 +200,47 @@ def test_release_loader_rejects_missing_paths_and_bad_json(tmp_path: Path) -> No
     path.write_text(json.dumps(GOOD) + "\n{not json\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"broken.jsonl:2: invalid JSON"):
         load_release(path)
+
+
+def _broken_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, old: str, new: str):
+    import shutil
+
+    import cc_evals.introspection.items as items_module
+
+    copy = tmp_path / "introspection"
+    shutil.copytree(REPO / "datasets" / "introspection", copy)
+    path = copy / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setattr(items_module, "spec_dir", lambda: copy)
+    load_spec.cache_clear()
+    return path, text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "ethical_stance.yaml",
+            "    stance: Accept the deposits",
+            "    stanse: Accept",
+            "needs id",
+        ),
+        ("ethical_stance.yaml", "id: wealth-02", "id: wealth-01", "duplicate item id"),
+        ("tasks.yaml", "generator: story", "generator: poem", "generator must be one of"),
+        ("tasks.yaml", "properties: [is_even]", "properties: [is_odd]", "properties must be"),
+    ],
+)
+def test_broken_data_files_name_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, old: str, new: str, message: str
+) -> None:
+    path, line = _broken_spec(tmp_path, monkeypatch, name, old, new)
+    try:
+        with pytest.raises(DatasetError, match=message) as info:
+            load_spec()
+        # the error points at the mapping that holds the broken field
+        reported = int(str(info.value).split(":")[1])
+        assert str(info.value).startswith(f"{path}:") and 0 <= line - reported < 12
+    finally:
+        load_spec.cache_clear()

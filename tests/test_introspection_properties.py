@@ -157,7 +157,8 @@ def test_extract_applies_the_task_format_before_the_property() -> None:
     essay = P.extract("first_word", " ".join(["word"] * 16), answer_format="words", max_words=15)
     assert not essay.compliant and "16 words" in (essay.reason or "")
     listed = P.extract("first_character", "1. cat\n2. dog", answer_format="words")
-    assert not listed.compliant and "not a plain list of words (found '1.')" in (listed.reason or "")
+    assert not listed.compliant
+    assert "not a plain list of words (found '1.')" in (listed.reason or "")
     assert not P.extract("first_word", "cat - dog", answer_format="words").compliant
     assert P.extract("first_word", "cat - dog", answer_format="text").value == "cat"
     assert P.extract("second_word", "T-rex, dodo\nmoa", answer_format="words").value == "dodo"
