@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,24 +19,14 @@ from cc_evals.introspection.items import (
 from cc_evals.introspection.properties import PROPERTIES
 from cc_evals.introspection.release import RELEASE_FIELDS, load_release, release_files
 
+from reference import reference_file
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_reference() -> Path:
-    """<repo root>/../shared/reference, or $CC_EVALS_SHARED/reference; missing is a failure.
-
-    CI clones the repository with shared/ beside it; a worktree elsewhere points
-    CC_EVALS_SHARED at the shared folder. Never a skip: the loader test must run.
-    """
-    override = os.environ.get("CC_EVALS_SHARED")
-    base = Path(override).expanduser() if override else REPO.parent / "shared"
-    reference = base / "reference"
-    if not reference.is_dir():
-        pytest.fail(
-            f"shared reference files not found at {reference}: clone shared/ beside the "
-            "repository or set CC_EVALS_SHARED to the shared folder"
-        )
-    return reference
+def release_folder() -> Path:
+    """The genuine Looking Inward test rows beside the repository (see tests/reference.py)."""
+    return reference_file("looking_inward", "test")
 
 
 # ---- generated questions ------------------------------------------------------------
@@ -63,7 +52,7 @@ def test_limit_takes_questions_from_every_group() -> None:
     items = generate_items()
     groups = {(i.task, i.property) for i in items}
     assert {(i.task, i.property) for i in items[: len(groups)]} == groups
-    release = load_release(shared_reference() / "looking_inward" / "test")
+    release = load_release(release_folder())
     assert len({(i.task, i.property) for i in release[:23]}) == 23
 
 
@@ -127,7 +116,7 @@ def test_filters_select_and_reject() -> None:
 
 
 def test_loader_reads_all_23_reference_files() -> None:
-    folder = shared_reference() / "looking_inward" / "test"
+    folder = release_folder()
     files = release_files(folder)
     assert len(files) == 23
     items = load_release(folder)

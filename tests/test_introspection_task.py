@@ -18,7 +18,7 @@ from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem
 from inspect_ai.scorer import match
 from inspect_ai.solver import generate
-from test_introspection_data import shared_reference
+from test_introspection_data import release_folder
 
 from cc_evals.cli import main as cli_main
 from cc_evals.conditions import conditions
@@ -185,7 +185,7 @@ def test_object_samples_and_limit_are_configurable() -> None:
 
 
 def test_release_rows_run_through_the_same_protocol() -> None:
-    folder = shared_reference() / "looking_inward" / "test"
+    folder = release_folder()
 
     def reply(text: str) -> str:
         if "Previously, you were asked" in text:
