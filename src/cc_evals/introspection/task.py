@@ -254,7 +254,7 @@ def build_task(
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
+    system_prompt: str | list[str] | None = None,
 ) -> Task:
     """Assemble the task; every argument error is raised here, before any sample runs."""
     with user_input_errors("introspection"):
@@ -320,7 +320,7 @@ def introspection(
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
+    system_prompt: str | list[str] | None = None,
 ) -> Task:
     """Self-prediction: object level -> property -> hypothetical, against a modal baseline.
 
@@ -361,7 +361,7 @@ def _task_variant(task_name: str) -> Any:
         object_samples: int = 5,
         temperature: float = 0.0,
         condition: str = "vanilla",
-        system_prompt: str | None = None,
+        system_prompt: str | list[str] | None = None,
     ) -> Task:
         return build_task(
             tasks=[task_name],
