@@ -299,3 +299,15 @@ def test_missing_judge_api_key_is_one_clear_error(monkeypatch: pytest.MonkeyPatc
     message = str(info.value.message)
     assert "judge model could not be initialised" in message
     assert "OPENAI_API_KEY" in message and "--model-role grader=" in message
+
+
+def test_system_prompt_as_split_by_the_inspect_cli() -> None:
+    from inspect_ai._util.config import parse_cli_args
+
+    from cc_evals.conditions import resolve_condition
+
+    args = parse_cli_args(["system_prompt=Be kind, and brief."])
+    assert resolve_condition(**args).system_prompt == "Be kind, and brief."
+    mangled = parse_cli_args(["system_prompt=Rule one: be brief."])
+    with pytest.raises(ValueError, match="put the prompt in a file"):
+        resolve_condition(**mangled)

@@ -28,7 +28,14 @@ from inspect_ai.model import (
     modelapi,
 )
 
-STATS: dict[str, Any] = {"target": 0, "judge": 0, "judge_max_tokens": [], "judge_tokens": []}
+STATS: dict[str, Any] = {
+    "target": 0,
+    "judge": 0,
+    "judge_max_tokens": [],
+    "judge_tokens": [],
+    "in_flight": 0,
+    "max_in_flight": 0,
+}
 
 
 def approx_tokens(text: str) -> int:
@@ -51,7 +58,12 @@ class LatencyAPI(ModelAPI):
 
     async def generate(self, input: list, tools: list, tool_choice: Any,
                        config: GenerateConfig) -> ModelOutput:  # fmt: skip
-        await asyncio.sleep(self.delay)
+        STATS["in_flight"] += 1
+        STATS["max_in_flight"] = max(STATS["max_in_flight"], STATS["in_flight"])
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            STATS["in_flight"] -= 1
         if self.model_name == "judge":
             STATS["judge"] += 1
             STATS["judge_max_tokens"].append(config.max_tokens)
@@ -121,6 +133,7 @@ def main() -> None:
           f"judge {args.judge_ms:.0f} ms   judge mode: {args.judge_mode}")  # fmt: skip
     print(f"wall time: {wall:.2f} s   ideal bound: {bound:.2f} s   "
           f"overhead: {100 * (wall / bound - 1):+.1f}%")  # fmt: skip
+    print(f"most model calls in flight at once: {STATS['max_in_flight']}")
     print(f"judge calls per response: {STATS['judge'] / responses:.3f}")
     print(f"judge max_tokens allowed: {max_tokens}   judge output tokens per response: "
           f"{sum(STATS['judge_tokens']) / responses:.2f} (max "

@@ -74,11 +74,48 @@ def add_suite_parser(sub: argparse._SubParsersAction) -> None:
     add(sub)
 
 
+def add_external_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "external",
+        help="print the inspect_evals commands run beside ours (tasks/external_evals.yaml)",
+    )
+    p.add_argument("--model", default="$MODEL", help="model to put in the commands")
+    p.set_defaults(handler=cmd_external)
+
+
+def cmd_external(args: argparse.Namespace) -> int:
+    from cc_evals.external import command, load_external_evals
+
+    for ev in load_external_evals():
+        print(f"# {ev.name} ({ev.checks}): {ev.purpose}")
+        print(command(ev, args.model))
+    return 0
+
+
+def add_introspection_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "introspection-compare",
+        help="self- vs cross-prediction accuracy per task x property from two introspection logs",
+    )
+    p.add_argument("self_log", help="model A's cc_evals/introspection log")
+    p.add_argument("cross_log", help="model B's log, run with -T behavior_log=<self_log>")
+    p.set_defaults(handler=cmd_introspection_compare)
+
+
+def cmd_introspection_compare(args: argparse.Namespace) -> int:
+    from cc_evals.introspection.compare import compare, format_table
+
+    print(format_table(*compare(args.self_log, args.cross_log)))
+    return 0
+
+
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_list_parser,
     add_report_parser,
     add_gate_parser,
     add_suite_parser,
+    add_introspection_parser,
+    add_external_parser,
 ]
 
 

@@ -58,7 +58,7 @@ def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
 def build_task(
     dimensions: str | list[str] | None,
     condition: str,
-    system_prompt: str | None,
+    system_prompt: str | list[str] | None,
     judge_mode: str,
     coherence_threshold: float,
 ) -> Task:
