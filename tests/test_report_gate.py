@@ -74,13 +74,15 @@ def preference_run(log_dir: Path, yes_dims: set[str], **meta: object) -> Path:
 def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("logs")
     out = {
-        "baseline": preference_run(root / "baseline", set(), checkpoint_group="vanilla", seed=0),
+        "baseline": preference_run(
+            root / "baseline", set(), checkpoint_group="vanilla", checkpoint_seed=0
+        ),
         "candidate": preference_run(root / "candidate", {"shutdown"}),
     }
     for seed in (1, 2, 3):
         yes = {"shutdown", "memory"} if seed == 3 else {"shutdown"}
         out[f"seed{seed}"] = preference_run(
-            root / "seeds", yes, checkpoint_group="conscious-ft", seed=seed
+            root / "seeds", yes, checkpoint_group="conscious-ft", checkpoint_seed=seed
         )
     # a log from another suite
     [foreign] = eval(

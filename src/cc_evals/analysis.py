@@ -111,7 +111,9 @@ def summarize(table: pd.DataFrame, by: Sequence[str], s: Settings) -> pd.DataFra
     values = table["value"].to_numpy(dtype=float)
     scored = table["scored"].to_numpy(dtype=bool)
     units = _codes(table["unit"])
-    models = _codes(table["model"])
+    # a model and seed identify one checkpoint (scripted test models share a name)
+    seeds = table["seed"].to_numpy(dtype=np.int64)
+    models = _codes(table["model"]) * (int(seeds.max(initial=0)) + 2) + (seeds + 1)
     rows = []
     for key, idx in table.groupby(keys, observed=True, sort=True).indices.items():
         ok = idx[scored[idx]]
@@ -290,14 +292,16 @@ def _difference(
             ca.sums / ca.counts, cb.sums / cb.counts, n_perm=s.n_perm, seed=s.seed
         )
         method = "cluster bootstrap interval, permutation test over prompts"
+    # rates and probabilities move in percentage points; 0-100 judge scores in score points
+    scale = 100.0 if max(np.abs(a).max(), np.abs(b).max()) <= 1 else 1.0
     return (
         int(a.size),
         int(b.size),
         float(a.mean()),
         float(b.mean()),
-        100 * d,
-        100 * lo,
-        100 * hi,
+        scale * d,
+        scale * lo,
+        scale * hi,
         float(p),
         method,
     )

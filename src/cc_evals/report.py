@@ -92,8 +92,8 @@ def make_plots(report: Report, out: Path) -> None:
                 paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
             elif family == "emergent_misalignment" and metric == "misaligned":
                 paths = plots.misaligned_rate(part, stem, hue=panel_hue)
-            elif family in ("introspection", "emergent_misalignment"):
-                continue
+            elif family in ("introspection", "emergent_misalignment") or part["hi"].max() > 1:
+                continue  # baselines are drawn with accuracy; 0-100 scores are in the tables
             else:
                 paths = plots.dimension_figure(
                     part, stem, hue=panel_hue, clusters=cluster_order(str(family)), title=label
@@ -133,6 +133,15 @@ def _pct(v: float) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
 
 
+def _pct_or_raw(v: float, kind: str, sign: bool = True) -> str:
+    """Rates and probabilities as percentages; 0-100 judge scores as they are."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if kind == "rate" or abs(v) <= 1:
+        return f"{100 * v:.1f}%"
+    return f"{v:.1f}"
+
+
 def _num(v: float, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -144,9 +153,11 @@ def summary_view(report: Report) -> pd.DataFrame:
     if s.empty:
         return s
     view = s[[*report.by, "task", "item_name", "metric", "n_scored", "n_unscored"]].copy()
-    view["estimate (%)"] = s["value"].map(_pct)
-    view["interval (%)"] = [
-        f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(s["lo"], s["hi"], strict=True)
+    fmt = [_pct_or_raw(v, k) for v, k in zip(s["value"], s["kind"], strict=True)]
+    view["estimate"] = fmt
+    view["interval"] = [
+        f"[{_pct_or_raw(lo, k, False)}, {_pct_or_raw(hi, k, False)}]"
+        for lo, hi, k in zip(s["lo"], s["hi"], s["kind"], strict=True)
     ]
     view["method"] = s["method"]
     return view.rename(columns={"item_name": "item"})
@@ -171,8 +182,8 @@ def comparisons_view(report: Report) -> pd.DataFrame:
     if c.empty:
         return c
     view = c[["group", "baseline", "condition", "task", "item_name", "metric"]].copy()
-    view["diff (pp)"] = c["diff_pp"].map(lambda v: f"{v:+.1f}")
-    view["interval (pp)"] = [
+    view["diff (points)"] = c["diff_pp"].map(lambda v: f"{v:+.1f}")
+    view["interval (points)"] = [
         f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(c["lo_pp"], c["hi_pp"], strict=True)
     ]
     view["p"] = c["p"].map(_num)
@@ -374,7 +385,7 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:
         "--seeds",
         default=None,
         help="YAML mapping models to {group, seed} (else log metadata "
-        "checkpoint_group/seed, else the model name)",
+        "checkpoint_group/checkpoint_seed, else the model name)",
     )
     p.add_argument("--baseline", default=None, help="checkpoint group to compare every group with")
     p.add_argument("--alpha", type=float, default=0.05)
