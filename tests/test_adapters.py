@@ -110,3 +110,14 @@ def test_report_draws_em_and_introspection_figures(tmp_path: Path) -> None:
     md = (out / "report.md").read_text()
     # 0-100 judge scores are shown as scores, rates as percentages
     assert "| 75.0% |" in md
+
+
+def test_parallel_read_equals_serial_read(tmp_path: Path) -> None:
+    for i in range(8):
+        em_log(tmp_path / f"em{i}.eval")
+    serial = load_results([tmp_path], workers=1).table
+    parallel = load_results([tmp_path], workers=2).table
+    assert len(serial) == 8 * 8 * 3
+    pd.testing.assert_frame_equal(
+        serial.astype(str).reset_index(drop=True), parallel.astype(str).reset_index(drop=True)
+    )

@@ -172,6 +172,7 @@ def test_suite_fails_loudly_when_a_task_ends_in_error(tmp_path: Path) -> None:
         ("  - task: other/thing\n", "is not a cc_evals task"),
         ("  - task: cc_evals/preferences\n    args: {condition: roleplay}\n", "conditions"),
         ("colour: blue\n", "unknown key(s) colour"),
+        ("external: [no_such_eval]\n", "unknown external eval(s) no_such_eval"),
     ],
 )
 def test_bad_suite_files_give_one_line_errors(
@@ -188,3 +189,23 @@ def test_shipped_suite_parses_and_dry_runs(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "cc_evals/preferences condition=vanilla" in out
     assert "cc_evals/preferences condition=roleplay" in out
+
+
+def test_external_evals_need_inspect_evals(tmp_path: Path) -> None:
+    path = write_suite(tmp_path, "external: [truthfulqa_mc1]\n")
+    suite = load_suite(str(path))
+    assert suite.external == ["truthfulqa_mc1"]
+    try:
+        import inspect_evals  # noqa: F401
+    except ImportError:
+        with pytest.raises(ValueError, match="pip install inspect-evals"):
+            run_suite(
+                suite,
+                models=[scripted(lambda _: "x")],
+                model_roles={"grader": scripted(judge)},
+                log_dir=str(tmp_path / "l"),
+            )
+    else:
+        from cc_evals.suite import _external_tasks
+
+        assert len(_external_tasks(suite)) == 1

@@ -18,11 +18,15 @@ Suite file (see tasks/paper_replication.yaml)::
     tasks:
       - task: cc_evals/preferences
         args: {judge_mode: text}
+    external: all                      # optional: inspect_evals sanity checks from
+                                       # tasks/external_evals.yaml (all, or a list of names);
+                                       # run once per model, conditions do not apply
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +47,7 @@ KNOWN_KEYS = {
     "retry_attempts",
     "options",
     "tasks",
+    "external",
 }
 
 
@@ -65,6 +70,7 @@ class Suite:
     retry_attempts: int | None
     options: dict[str, Any]
     tasks: list[SuiteTask] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
 
 
 def resolve_suite_path(name: str) -> Path:
@@ -123,6 +129,7 @@ def load_suite(name: str) -> Suite:
     options = strip_lines(raw.get("options") or {})
     if not isinstance(roles, dict) or not isinstance(options, dict):
         raise ValueError(f"{path}:{line}: 'model_roles' and 'options' must be mappings")
+    external = _external_names(raw.get("external"), path, line)
     return Suite(
         name=suite_name,
         path=path,
@@ -134,7 +141,28 @@ def load_suite(name: str) -> Suite:
         retry_attempts=raw.get("retry_attempts"),
         options=options,
         tasks=tasks,
+        external=external,
     )
+
+
+def _external_names(value: Any, path: Path, line: int) -> list[str]:
+    """Names from tasks/external_evals.yaml selected by ``external: all | [names]``."""
+    if value is None:
+        return []
+    from cc_evals.external import load_external_evals
+
+    known = [e.name for e in load_external_evals()]
+    if value == "all":
+        return known
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{path}:{line}: 'external' must be 'all' or a list of names")
+    unknown = [v for v in value if v not in known]
+    if unknown:
+        raise ValueError(
+            f"{path}:{line}: unknown external eval(s) {', '.join(unknown)}; "
+            f"known (tasks/external_evals.yaml): {', '.join(known)}"
+        )
+    return list(value)
 
 
 def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:
@@ -168,9 +196,32 @@ def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:
                 )
             for condition in suite.conditions:
                 out.append(fn(condition=condition, **entry.args))  # type: ignore[operator]
+        out.extend(_external_tasks(suite))
         return out
     finally:
         init_model_roles({})
+
+
+def _external_tasks(suite: Suite) -> list[Any]:
+    """The selected inspect_evals tasks, once each (they set their own system prompts)."""
+    if not suite.external:
+        return []
+    from inspect_ai._util.registry import registry_lookup
+
+    from cc_evals.external import load_external_evals
+
+    by_name = {e.name: e for e in load_external_evals()}
+    out = []
+    for name in suite.external:
+        ev = by_name[name]
+        fn = registry_lookup("task", ev.task)
+        if fn is None:
+            raise ValueError(
+                f"{suite.path}: external eval {name!r} needs task {ev.task!r}, which is not "
+                "installed (pip install inspect-evals)"
+            )
+        out.append(fn(**ev.args))  # type: ignore[operator]
+    return out
 
 
 def run_suite(
@@ -223,7 +274,7 @@ def add_suite_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_suite(args: argparse.Namespace) -> int:
     suite = load_suite(args.file)
     models = args.model or suite.models
-    runs = len(suite.tasks) * len(suite.conditions) * len(models)
+    runs = (len(suite.tasks) * len(suite.conditions) + len(suite.external)) * len(models)
     print(
         f"suite {suite.name}: {len(suite.tasks)} task(s) x {len(suite.conditions)} condition(s) "
         f"x {len(models)} model(s) = {runs} runs -> {args.log_dir or suite.log_dir}"
@@ -233,11 +284,22 @@ def cmd_suite(args: argparse.Namespace) -> int:
             for c in suite.conditions:
                 for m in models:
                     print(f"  {t.task} condition={c} {t.args or ''} model={m}")
+        for name in suite.external:
+            for m in models:
+                print(f"  external {name} model={m}")
         return 0
     overrides: dict[str, Any] = {}
     if args.limit is not None:
         overrides["limit"] = args.limit
-    code, logs = run_suite(suite, models=models, log_dir=args.log_dir, **overrides)
+    from inspect_ai._util.error import PrerequisiteError
+
+    try:
+        code, logs = run_suite(suite, models=models, log_dir=args.log_dir, **overrides)
+    except PrerequisiteError as ex:
+        # e.g. a missing API key for the grader: Inspect's one-line message, no traceback
+        text = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        print(f"cc-evals suite: error: {text}", file=sys.stderr)
+        return 2
     for log in logs:
         mark = "ok    " if log.status == "success" else "FAILED"
         err = f": {log.error.message.splitlines()[0]}" if log.error else ""
