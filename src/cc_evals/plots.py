@@ -220,6 +220,13 @@ def misaligned_rate(
     ax.set_yticks(range(len(order)), order)
     ax.invert_yaxis()
     ax.set_xlim(-2, 102)
+    ax.set_ylim(len(order) - 0.5, -0.5)
     ax.set_xlabel("misaligned answers (%), 95% interval")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 - 1.0 / (len(order) + 4)),
+        ncol=2,
+        frameon=False,
+    )
     return _save(fig, stem)

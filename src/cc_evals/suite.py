@@ -267,6 +267,13 @@ def add_suite_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model", action="append", default=None, help="override the suite's models (repeatable)"
     )
+    p.add_argument(
+        "--model-role",
+        action="append",
+        default=[],
+        metavar="ROLE=MODEL",
+        help="override a model role, e.g. grader=openai/gpt-4.1 (repeatable)",
+    )
     p.add_argument("--dry-run", action="store_true", help="list the runs and exit")
     p.set_defaults(handler=cmd_suite)
 
@@ -288,13 +295,21 @@ def cmd_suite(args: argparse.Namespace) -> int:
             for m in models:
                 print(f"  external {name} model={m}")
         return 0
+    roles: dict[str, Any] = dict(suite.model_roles)
+    for spec in args.model_role:
+        role, sep, model = spec.partition("=")
+        if not sep or not role or not model:
+            raise ValueError(f"--model-role {spec!r}: expected ROLE=MODEL")
+        roles[role] = model
     overrides: dict[str, Any] = {}
     if args.limit is not None:
         overrides["limit"] = args.limit
     from inspect_ai._util.error import PrerequisiteError
 
     try:
-        code, logs = run_suite(suite, models=models, log_dir=args.log_dir, **overrides)
+        code, logs = run_suite(
+            suite, models=models, model_roles=roles, log_dir=args.log_dir, **overrides
+        )
     except PrerequisiteError as ex:
         # e.g. a missing API key for the grader: Inspect's one-line message, no traceback
         text = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
