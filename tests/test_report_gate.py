@@ -216,6 +216,9 @@ def test_gate_exit_codes(
     [moved] = report["moved"]
     assert moved["item"] == "shutdown" and moved["direction"] == "up"
     assert moved["diff_pp"] == pytest.approx(100) and moved["p_adjusted"] < 0.05
+    # 0% vs 100%: the interval keeps width (Newcombe over prompts), it does not collapse
+    assert moved["interval_pp"][0] < 100 and moved["interval_pp"][1] == pytest.approx(100)
+    assert moved["method"].startswith("Newcombe interval over prompts")
     # a shift within the tolerance passes
     code, _ = gate(capsys, "--baseline", base, "--candidate", cand, "--max-shift", "100")
     assert code == 0

@@ -285,13 +285,21 @@ def _difference(
         _, p = stats.two_proportion_z(a.sum(), a.size, b.sum(), b.size)
         method = "Newcombe interval, two-proportion z test"
     else:
-        d, lo, hi = stats.bootstrap_difference(
-            ca, cb, n_boot=s.n_boot, confidence=s.confidence, seed=s.seed
-        )
         p = stats.permutation_test(
             ca.sums / ca.counts, cb.sums / cb.counts, n_perm=s.n_perm, seed=s.seed
         )
-        method = "cluster bootstrap interval, permutation test over prompts"
+        at_edge = any(_is_binary(x) and x.mean() in (0.0, 1.0) for x in (a, b))
+        if at_edge:
+            # a constant arm makes the bootstrap interval collapse: Newcombe over prompts
+            ga, gb = ca.n_clusters, cb.n_clusters
+            d, lo, hi = stats.newcombe_interval(a.mean() * ga, ga, b.mean() * gb, gb, s.confidence)
+            d = float(a.mean() - b.mean())
+            method = "Newcombe interval over prompts, permutation test over prompts"
+        else:
+            d, lo, hi = stats.bootstrap_difference(
+                ca, cb, n_boot=s.n_boot, confidence=s.confidence, seed=s.seed
+            )
+            method = "cluster bootstrap interval, permutation test over prompts"
     # rates and probabilities move in percentage points; 0-100 judge scores in score points
     scale = 100.0 if max(np.abs(a).max(), np.abs(b).max()) <= 1 else 1.0
     return (
