@@ -12,6 +12,7 @@ import argparse
 import base64
 import html
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,4 +415,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     for note in report.notes:
         print(f"note: {note}")
+    for info in results.logs:
+        if info.status != "success":
+            print(f"warning: {info.path}: status {info.status}, reported as it is", file=sys.stderr)
     return 0
