@@ -122,9 +122,9 @@ def main() -> None:
     run(epochs=1, limit=1)
     for key in STATS:
         STATS[key] = [] if isinstance(STATS[key], list) else 0
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     run(epochs=args.epochs)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     responses = STATS["target"]
     bound = (responses * args.target_ms + STATS["judge"] * args.judge_ms) / 1000 / args.connections
     max_tokens = sorted(set(STATS["judge_max_tokens"]))
@@ -133,6 +133,7 @@ def main() -> None:
           f"judge {args.judge_ms:.0f} ms   judge mode: {args.judge_mode}")  # fmt: skip
     print(f"wall time: {wall:.2f} s   ideal bound: {bound:.2f} s   "
           f"overhead: {100 * (wall / bound - 1):+.1f}%")  # fmt: skip
+    print(f"process CPU time: {cpu:.2f} s ({1000 * cpu / responses:.1f} ms per response)")
     print(f"most model calls in flight at once: {STATS['max_in_flight']}")
     print(f"judge calls per response: {STATS['judge'] / responses:.3f}")
     print(f"judge max_tokens allowed: {max_tokens}   judge output tokens per response: "
