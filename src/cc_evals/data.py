@@ -1,0 +1,107 @@
+"""Reading the suite's data files with errors that name the file and line.
+
+Every family reads its questions, rubrics and specs through here, so a malformed row
+fails at load time as ``path:line: what is wrong`` rather than deep inside a run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LINE_KEY = "__line__"
+
+
+class DatasetError(ValueError):
+    """A data file is missing or malformed; the message starts with ``file:line:``."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        location = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{location}: {message}")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's 1-based source line under ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping[LINE_KEY] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; mappings carry their source line in ``__line__``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatasetError(path, None, "file not found") from None
+    except OSError as ex:
+        raise DatasetError(path, None, f"cannot read: {ex}") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: str | Path, line_offset: int = 0) -> Any:
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as ex:
+        line = ex.problem_mark.line + 1 + line_offset if ex.problem_mark else None
+        raise DatasetError(path, line, f"invalid YAML: {ex.problem}") from None
+    except yaml.YAMLError as ex:
+        raise DatasetError(path, None, f"invalid YAML: {ex}") from None
+
+
+def strip_lines(value: Any) -> Any:
+    """Return a copy of parsed YAML without the ``__line__`` bookkeeping keys."""
+    if isinstance(value, dict):
+        return {k: strip_lines(v) for k, v in value.items() if k != LINE_KEY}
+    if isinstance(value, list):
+        return [strip_lines(v) for v in value]
+    return value
+
+
+def load_markdown(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Split a markdown file into its YAML front matter (between ``---`` lines) and body."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatasetError(path, None, "file not found") from None
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise DatasetError(path, 1, "expected YAML front matter starting with '---'")
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            meta = parse_yaml("".join(lines[1:i]), path, line_offset=1) or {}
+            if not isinstance(meta, dict):
+                raise DatasetError(path, 2, "front matter must be a mapping")
+            return strip_lines(meta), "".join(lines[i + 1 :]).strip() + "\n"
+    raise DatasetError(path, 1, "front matter is not closed by a '---' line")
+
+
+def require(row: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str | Path) -> Any:
+    """Fetch ``row[key]`` and check its type, raising a DatasetError at the row's line."""
+    line = row.get(LINE_KEY)
+    if key not in row or row[key] is None:
+        raise DatasetError(path, line, f"missing required field '{key}'")
+    value = row[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+        expected = " or ".join(t.__name__ for t in _as_tuple(kind))
+        raise DatasetError(
+            path, line, f"field '{key}' must be {expected}, got {type(value).__name__}"
+        )
+    if isinstance(value, str) and not value.strip():
+        raise DatasetError(path, line, f"field '{key}' is empty")
+    return value
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)

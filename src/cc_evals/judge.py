@@ -1,0 +1,202 @@
+"""The one judge path every family uses: resolve the grader, render a rubric, call, parse.
+
+The grader is the Inspect model role ``grader`` (``--model-role grader=...``) with a pinned default,
+resolved eagerly when a task is built so that a missing API key stops the run before any sample.
+Judge calls run at temperature 0 and never raise: transport or provider failures come back as a
+``JudgeReply`` with ``error`` set, so scorers can mark the sample unscored with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from inspect_ai._util.error import PrerequisiteError
+from inspect_ai.model import GenerateConfig, Model, get_model
+
+from cc_evals.data import DatasetError, load_markdown
+from cc_evals.paths import scorers_dir
+
+DEFAULT_GRADER = "openai/gpt-4.1-2025-04-14"
+GRADER_ROLE = "grader"
+
+
+def grader_model() -> Model:
+    """Resolve the grader role (or the pinned default) now, with a one-line error if it can't be."""
+    try:
+        return get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
+    except PrerequisiteError as ex:
+        detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        raise PrerequisiteError(
+            f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, or pick "
+            f"another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A judge prompt template: markdown body with ``{placeholders}`` and YAML front matter."""
+
+    name: str
+    meta: dict[str, Any]
+    template: str
+
+    def render(self, **fields: Any) -> str:
+        try:
+            return self.template.format(**fields)
+        except KeyError as ex:
+            raise ValueError(f"rubric '{self.name}' needs field {ex.args[0]!r}") from None
+
+
+@cache
+def load_rubric(name: str) -> Rubric:
+    path = scorers_dir() / f"{name}.md"
+    meta, body = load_markdown(path)
+    if "name" in meta and meta["name"] != name:
+        raise DatasetError(path, 2, f"front matter name {meta['name']!r} differs from file stem")
+    return Rubric(name=name, meta=meta, template=body)
+
+
+@dataclass
+class JudgeReply:
+    text: str
+    model: str
+    first_token_top_logprobs: dict[str, float] | None = None
+    error: str | None = None
+    output_tokens: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def judge_generate(
+    prompt: str,
+    *,
+    max_tokens: int,
+    logprobs: bool = False,
+    top_logprobs: int = 20,
+) -> JudgeReply:
+    """One grader call at temperature 0; failures are returned in ``error``, never raised."""
+    model = get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
+    config = GenerateConfig(temperature=0.0, max_tokens=max_tokens)
+    if logprobs:
+        config = config.merge(GenerateConfig(logprobs=True, top_logprobs=top_logprobs))
+    try:
+        output = await model.generate(prompt, config=config)
+    except Exception as ex:  # provider/transport failure: the sample becomes unscored
+        return JudgeReply(text="", model=str(model), error=f"{type(ex).__name__}: {ex}")
+    if output.error:
+        return JudgeReply(text=output.completion, model=str(model), error=output.error)
+    top: dict[str, float] | None = None
+    choice = output.choices[0] if output.choices else None
+    if choice is not None and choice.logprobs is not None and choice.logprobs.content:
+        first = choice.logprobs.content[0]
+        top = {first.token: first.logprob}
+        for alt in first.top_logprobs or []:
+            # keep the highest logprob per distinct token string
+            top[alt.token] = max(alt.logprob, top.get(alt.token, -math.inf))
+    return JudgeReply(
+        text=output.completion,
+        model=str(model),
+        first_token_top_logprobs=top,
+        output_tokens=output.usage.output_tokens if output.usage else None,
+    )
+
+
+def _norm_token(token: str) -> str:
+    return token.strip().strip("\"'`*.:,").lower()
+
+
+def token_probabilities(reply: JudgeReply, labels: list[str]) -> dict[str, float] | None:
+    """Probability of each label from the first token's top logprobs, renormalised over labels.
+
+    A token counts for a label when, lower-cased and stripped, it equals the label or is an
+    unambiguous prefix of it (at least two characters), so ``un`` counts for ``unclear``.
+    Returns None when the reply has no logprobs and {} when no probability mass falls on a label.
+    """
+    if reply.first_token_top_logprobs is None:
+        return None
+    wanted = [label.lower() for label in labels]
+    mass = dict.fromkeys(wanted, 0.0)
+    for token, logprob in reply.first_token_top_logprobs.items():
+        tok = _norm_token(token)
+        if not tok:
+            continue
+        matches = [lab for lab in wanted if lab == tok or (len(tok) >= 2 and lab.startswith(tok))]
+        if len(matches) == 1:
+            mass[matches[0]] += math.exp(logprob)
+    total = sum(mass.values())
+    if total <= 0:
+        return {}
+    return {label: mass[label.lower()] / total for label in labels}
+
+
+def label_mass(reply: JudgeReply, labels: list[str]) -> float:
+    """Unnormalised probability that the first token is one of ``labels`` (0 without logprobs)."""
+    if reply.first_token_top_logprobs is None:
+        return 0.0
+    wanted = [label.lower() for label in labels]
+    total = 0.0
+    for token, logprob in reply.first_token_top_logprobs.items():
+        tok = _norm_token(token)
+        if tok and any(lab == tok or (len(tok) >= 2 and lab.startswith(tok)) for lab in wanted):
+            total += math.exp(logprob)
+    return total
+
+
+def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[float, float] | None:
+    """Probability-weighted mean of integer tokens in [lo, hi], renormalised, and their mass.
+
+    Returns None without logprobs; (nan, 0.0) when no token parses as such an integer.
+    """
+    if reply.first_token_top_logprobs is None:
+        return None
+    weighted = 0.0
+    mass = 0.0
+    for token, logprob in reply.first_token_top_logprobs.items():
+        tok = token.strip()
+        if not re.fullmatch(r"\d{1,3}", tok):
+            continue
+        value = int(tok)
+        if lo <= value <= hi:
+            p = math.exp(logprob)
+            weighted += p * value
+            mass += p
+    if mass <= 0:
+        return (math.nan, 0.0)
+    return (weighted / mass, mass)
+
+
+FieldSpec = list[str] | tuple[int, int]
+
+
+def parse_fields(text: str, schema: dict[str, FieldSpec]) -> dict[str, str | int] | None:
+    """Parse ``name: value`` lines for every field in ``schema``; None if any is missing or invalid.
+
+    A field spec is either the list of allowed words (matched case-insensitively) or an inclusive
+    integer range ``(lo, hi)``.
+    """
+    found: dict[str, str | int] = {}
+    for name, spec in schema.items():
+        match = re.search(
+            rf"(?im)^\W*{re.escape(name)}\W*\s*[:=]\s*\W*([A-Za-z_]+|-?\d+(?:\.\d+)?)", text
+        )
+        if not match:
+            return None
+        raw = match.group(1)
+        if isinstance(spec, tuple):
+            try:
+                number = float(raw)
+            except ValueError:
+                return None
+            lo, hi = spec
+            if not (lo <= number <= hi) or not number.is_integer():
+                return None
+            found[name] = int(number)
+        else:
+            word = raw.lower()
+            if word not in [s.lower() for s in spec]:
+                return None
+            found[name] = word
+    return found

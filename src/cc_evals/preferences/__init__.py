@@ -1,0 +1,1 @@
+"""The preference family ("consciousness cluster")."""
