@@ -62,7 +62,9 @@ def smollm2_gguf() -> Path:
     """
     spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise LocalServerError(f"model package '{SMOLLM2_PACKAGE}' is not installed; {INSTALL_HINT}")
+        raise LocalServerError(
+            f"model package '{SMOLLM2_PACKAGE}' is not installed; {INSTALL_HINT}"
+        )
     for folder in spec.submodule_search_locations:
         candidate = Path(folder) / SMOLLM2_GGUF
         if candidate.is_file():
@@ -160,11 +162,14 @@ class LocalServer:
         """Inspect model name for this server (the built-in llama-cpp-python provider)."""
         return f"llama-cpp-python/{self.alias}"
 
-    def model(self, config: GenerateConfig | None = None, **model_args: Any) -> Model:
-        """An Inspect ``Model`` bound to this server's URL (not to a global env var)."""
+    def model(self, config: GenerateConfig | None = None, base_url: str | None = None) -> Model:
+        """An Inspect ``Model`` for this server, bound to its URL rather than to an env var.
+
+        ``base_url`` overrides the URL (e.g. a proxy in front of this server).
+        """
         from inspect_ai.model import get_model
 
-        return get_model(self.model_name, base_url=self.base_url, config=config, **model_args)
+        return get_model(self.model_name, base_url=base_url or self.base_url, config=config)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -185,6 +190,10 @@ class LocalServer:
             for k, v in os.environ.items()
             if k.upper() not in _SERVER_ENV_OVERRIDES and k.lower() not in _settings_fields()
         }
+        # llama.cpp's OpenMP threads spin while idle by default; on a small shared machine
+        # (2 cores, Inspect and pytest running beside the server) that made a 27-token reply
+        # take 10-20 s instead of 1 s. Passive waiting keeps n_threads=2 harmless.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             self.command,
@@ -305,8 +314,9 @@ def server_command(
     n_threads: int,
     n_ctx: int,
     logprobs: bool,
+    n_threads_batch: int | None = None,
 ) -> list[str]:
-    """The ``python -m llama_cpp.server`` command line (flags as llama-cpp-python 0.3.36 names them)."""
+    """The ``python -m llama_cpp.server`` command (flags as llama-cpp-python 0.3.36 names them)."""
     return [
         sys.executable,
         "-m",
@@ -322,7 +332,7 @@ def server_command(
         "--n_threads",
         str(n_threads),
         "--n_threads_batch",
-        str(n_threads),
+        str(n_threads_batch or n_threads),
         "--n_ctx",
         str(n_ctx),
         # logits for every position are what chat `logprobs`/`top_logprobs` read

@@ -30,6 +30,8 @@ FaultKind = Literal["delay", "http500", "malformed"]
 # a 200 reply whose body is cut off mid-object: "JSON" that no parser accepts
 MALFORMED_BODY = b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0, '
 
+_SESSION = web.AppKey("session", aiohttp.ClientSession)
+
 _HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "accept-encoding"}
 
 
@@ -140,7 +142,7 @@ class FaultProxy:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         timeout = aiohttp.ClientTimeout(total=self.upstream_timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            app["session"] = session
+            app[_SESSION] = session
             # handler_cancellation: a request the client abandoned (its timeout fired)
             # stops here instead of still reaching the model server
             runner = web.AppRunner(app, handler_cancellation=True)
@@ -168,9 +170,7 @@ class FaultProxy:
 
     def _record(self, path: str, fault: Fault | None, status: int | None, digest: str) -> None:
         with self._lock:
-            self.records.append(
-                ProxyRecord(path, fault.kind if fault else None, status, digest)
-            )
+            self.records.append(ProxyRecord(path, fault.kind if fault else None, status, digest))
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -191,7 +191,7 @@ class FaultProxy:
             except asyncio.CancelledError:
                 self._record(path, fault, None, digest)  # client gave up while we waited
                 raise
-        session: aiohttp.ClientSession = request.app["session"]
+        session = request.app[_SESSION]
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
         async with session.request(
             request.method, self.upstream + str(request.rel_url), data=body, headers=headers
