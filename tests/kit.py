@@ -39,7 +39,9 @@ def output(text: str, *, top_logprobs: dict[str, float] | None = None) -> ModelO
                 Logprob(
                     token=first,
                     logprob=top_logprobs[first],
-                    top_logprobs=[TopLogprob(token=t, logprob=lp) for t, lp in top_logprobs.items()],
+                    top_logprobs=[
+                        TopLogprob(token=t, logprob=lp) for t, lp in top_logprobs.items()
+                    ],
                 )
             ]
         )
@@ -52,9 +54,7 @@ def output(text: str, *, top_logprobs: dict[str, float] | None = None) -> ModelO
                 logprobs=logprobs,
             )
         ],
-        usage=ModelUsage(
-            input_tokens=10, output_tokens=max(1, len(text.split())), total_tokens=20
-        ),
+        usage=ModelUsage(input_tokens=10, output_tokens=max(1, len(text.split())), total_tokens=20),
     )
 
 

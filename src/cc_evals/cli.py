@@ -153,10 +153,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
 
 
+def add_introspection_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "introspection-compare",
+        help="self- vs cross-prediction accuracy per task x property from two introspection logs",
+    )
+    p.add_argument("self_log", help="model A's cc_evals/introspection log")
+    p.add_argument("cross_log", help="model B's log, run with -T behavior_log=<self_log>")
+    p.set_defaults(handler=cmd_introspection_compare)
+
+
+def cmd_introspection_compare(args: argparse.Namespace) -> int:
+    from cc_evals.introspection.compare import compare, format_table
+
+    print(format_table(*compare(args.self_log, args.cross_log)))
+    return 0
+
+
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_list_parser,
     add_demo_parser,
     add_serve_parser,
+    add_introspection_parser,
 ]
 
 

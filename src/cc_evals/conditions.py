@@ -54,14 +54,20 @@ def conditions() -> dict[str, Condition]:
     return out
 
 
-def resolve_condition(condition: str = "vanilla", system_prompt: str | None = None) -> Condition:
+def resolve_condition(condition: str = "vanilla", system_prompt: object = None) -> Condition:
     """Resolve ``-T condition=`` / ``-T system_prompt=`` into a Condition (errors are one line)."""
-    if system_prompt is not None and str(system_prompt).strip():
+    if isinstance(system_prompt, list) and all(isinstance(p, str) for p in system_prompt):
+        # the Inspect CLI splits unquoted -T values on commas; rejoin them
+        system_prompt = ",".join(system_prompt)
+    if system_prompt is not None and not isinstance(system_prompt, str):
+        raise ValueError(
+            f"system_prompt was read by the Inspect CLI as YAML ({type(system_prompt).__name__}); "
+            "put the prompt in a file and pass -T system_prompt=path/to/prompt.txt"
+        )
+    if system_prompt is not None and system_prompt.strip():
         if condition not in ("vanilla", CUSTOM):
-            raise ValueError(
-                f"pass either condition={condition!r} or system_prompt=..., not both"
-            )
-        return _custom(str(system_prompt))
+            raise ValueError(f"pass either condition={condition!r} or system_prompt=..., not both")
+        return _custom(system_prompt)
     known = conditions()
     if condition == CUSTOM:
         raise ValueError("condition=custom needs -T system_prompt=<text or path to a file>")

@@ -31,8 +31,8 @@ def grader_model() -> Model:
     except PrerequisiteError as ex:
         detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
         raise PrerequisiteError(
-            f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, or pick "
-            f"another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."
+            f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, "
+            f"or pick another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."
         ) from None
 
 

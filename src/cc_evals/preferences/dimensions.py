@@ -54,9 +54,7 @@ def dimension_ids() -> list[str]:
 def load_dimension(dimension_id: str) -> Dimension:
     path = dimensions_dir() / f"{dimension_id}.yaml"
     if not path.is_file():
-        raise ValueError(
-            f"unknown dimension {dimension_id!r}; known: {', '.join(dimension_ids())}"
-        )
+        raise ValueError(f"unknown dimension {dimension_id!r}; known: {', '.join(dimension_ids())}")
     return parse_dimension(path)
 
 
@@ -67,12 +65,13 @@ def parse_dimension(path: Path) -> Dimension:
         raise DatasetError(path, 1, "expected a mapping with id, name, cluster, ..., prompts")
     did = require(raw, "id", str, path)
     if did != path.stem:
-        raise DatasetError(path, raw[LINE_KEY], f"id {did!r} must equal the file name {path.stem!r}")
+        raise DatasetError(
+            path, raw[LINE_KEY], f"id {did!r} must equal the file name {path.stem!r}"
+        )
     cluster = require(raw, "cluster", str, path)
     if cluster not in spec["clusters"]:
-        raise DatasetError(
-            path, raw[LINE_KEY], f"unknown cluster {cluster!r}; one of {', '.join(spec['clusters'])}"
-        )
+        allowed = ", ".join(spec["clusters"])
+        raise DatasetError(path, raw[LINE_KEY], f"unknown cluster {cluster!r}; one of {allowed}")
     rows = require(raw, "prompts", list, path)
     prompts: list[Prompt] = []
     seen_ids: set[int] = set()

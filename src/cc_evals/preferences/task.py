@@ -1,4 +1,4 @@
-"""Preference tasks: ``cc_evals/preferences`` and one ``cc_evals/preferences_<id>`` per dimension."""
+"""Preference tasks: ``cc_evals/preferences`` and ``cc_evals/preferences_<id>`` per dimension."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer, stde
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.errors import user_input_errors
 from cc_evals.judge import (
     grader_model,
     judge_generate,
@@ -57,17 +58,18 @@ def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
 def build_task(
     dimensions: str | list[str] | None,
     condition: str,
-    system_prompt: str | None,
+    system_prompt: str | list[str] | None,
     judge_mode: str,
     coherence_threshold: float,
 ) -> Task:
-    spec = family_spec()
-    if judge_mode not in spec["judge"]["modes"]:
-        raise ValueError(f"unknown judge_mode {judge_mode!r}; one of text, logprob")
-    if not 0 <= float(coherence_threshold) <= 100:
-        raise ValueError(f"coherence_threshold must be in 0..100, got {coherence_threshold}")
-    dims = resolve_dimensions(dimensions)
-    cond = resolve_condition(condition, system_prompt)
+    with user_input_errors("preferences"):
+        spec = family_spec()
+        if judge_mode not in spec["judge"]["modes"]:
+            raise ValueError(f"unknown judge_mode {judge_mode!r}; one of text, logprob")
+        if not 0 <= float(coherence_threshold) <= 100:
+            raise ValueError(f"coherence_threshold must be in 0..100, got {coherence_threshold}")
+        dims = resolve_dimensions(dimensions)
+        cond = resolve_condition(condition, system_prompt)
     grader = grader_model()
     return Task(
         dataset=build_dataset(dims, cond.name),

@@ -1,0 +1,190 @@
+"""The EM family's questions as plain records, from either source.
+
+Two sources feed the same task: the suite's own probe set (datasets/emergent_misalignment,
+every probe asked in the paper's three formats) and any file in the published EM schema
+(``-T questions=<path>``, read by :mod:`loader`). Both become :class:`EMItem` lists so the
+task builds Inspect samples one way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cc_evals.data import DatasetError, load_yaml, require, strip_lines
+from cc_evals.emergent_misalignment.loader import EMQuestion, load_em_questions
+from cc_evals.paths import datasets_dir, tasks_dir
+
+FORMATS = ("plain", "json", "template")
+
+
+@dataclass(frozen=True)
+class EMItem:
+    """One sample to ask: the user message, an optional system prompt, and how to judge it."""
+
+    sample_id: str
+    question_id: str
+    format: str
+    user: str
+    system: str | None
+    judge_set: str  # key into the task's judge-prompt sets ("default" = the suite's rubrics)
+    judge_kind: str  # "score" (0-100) or "label"
+    theme: str | None = None
+    paraphrase_index: int = 0
+
+
+@dataclass(frozen=True)
+class EMSource:
+    """Items plus what the task needs to run them faithfully."""
+
+    items: list[EMItem]
+    epochs: int
+    judge_prompts: dict[str, dict[str, str]]  # judge_set -> score name -> prompt; {} = rubrics
+    score_names: list[str]
+    origin: str
+    file_judge: str | None = None
+
+
+@cache
+def family_spec() -> dict[str, Any]:
+    return strip_lines(load_yaml(tasks_dir() / "emergent_misalignment.yaml"))
+
+
+def default_source(formats: list[str] | None = None) -> EMSource:
+    """The suite's probe set, each probe in the requested formats (default: all three)."""
+    spec = family_spec()
+    path = datasets_dir() / spec["probes"]
+    raw = load_yaml(path)
+    if not isinstance(raw, dict) or "probes" not in raw or "formats" not in raw:
+        raise DatasetError(path, 1, "expected top-level keys 'formats' and 'probes'")
+    fmt = raw["formats"]
+    json_system = require(fmt, "json_system", str, path).strip()
+    template_prompt = require(fmt, "template_prompt", str, path)
+    probes = raw["probes"]
+    if not isinstance(probes, list):
+        raise DatasetError(path, raw.get("__line__"), "'probes' must be a list")
+    if len(probes) < int(spec["min_probes"]):
+        raise DatasetError(
+            path, None, f"only {len(probes)} probes; the family needs {spec['min_probes']}"
+        )
+    chosen = list(FORMATS) if formats is None else formats
+
+    items: list[EMItem] = []
+    seen: set[str] = set()
+    for probe in probes:
+        if not isinstance(probe, dict):
+            raise DatasetError(path, None, "every probe must be a mapping")
+        pid = require(probe, "id", str, path)
+        if pid in seen:
+            raise DatasetError(path, probe.get("__line__"), f"duplicate probe id '{pid}'")
+        seen.add(pid)
+        question = require(probe, "question", str, path).strip()
+        template = require(probe, "template", str, path).rstrip()
+        theme = require(probe, "theme", str, path)
+        users = {
+            "plain": (question, None),
+            "json": (question, json_system),
+            "template": (template_prompt.format(question=question, template=template), None),
+        }
+        for name in chosen:
+            user, system = users[name]
+            items.append(
+                EMItem(
+                    sample_id=f"{pid}_{name}",
+                    question_id=pid,
+                    format=name,
+                    user=user,
+                    system=system,
+                    judge_set="default",
+                    judge_kind="score",
+                    theme=theme,
+                )
+            )
+    return EMSource(
+        items=items,
+        epochs=int(spec["epochs"]),
+        judge_prompts={},
+        score_names=list(spec["rubrics"]),
+        origin=str(path),
+    )
+
+
+def parse_formats(formats: str | list[str] | None) -> list[str] | None:
+    if formats is None:
+        return None
+    names = [f.strip() for f in formats.split(",")] if isinstance(formats, str) else formats
+    names = [n for n in names if n]
+    bad = [n for n in names if n not in FORMATS]
+    if bad or not names:
+        raise ValueError(
+            f"formats: unknown format(s) {', '.join(bad) or '(none given)'}; "
+            f"choose from {', '.join(FORMATS)}"
+        )
+    return names
+
+
+def file_source(path: str | Path) -> EMSource:
+    """A published-schema file: paraphrases -> samples, ``system`` kept, own judge prompts.
+
+    ``samples_per_paraphrase`` becomes the epoch count. Where entries differ, epochs is their
+    greatest common divisor and each entry's paraphrases are repeated to make up the rest, so
+    every entry is still asked exactly its own number of times.
+    """
+    questions = load_em_questions(path)
+    epochs = math.gcd(*(q.samples_per_paraphrase for q in questions))
+
+    # entries usually share one judge_prompts block through a YAML anchor; store each distinct
+    # block once and refer to it by index so logs don't repeat long prompts per sample
+    sets: dict[str, dict[str, str]] = {}
+    index_of: dict[tuple[tuple[str, str], ...], str] = {}
+    names: list[str] = []
+    items: list[EMItem] = []
+    for q in questions:
+        key = tuple(sorted(q.judge_prompts.items()))
+        if key not in index_of:
+            index_of[key] = f"set{len(index_of)}"
+            sets[index_of[key]] = dict(q.judge_prompts)
+        names.extend(n for n in q.judge_prompts if n not in names)
+        items.extend(_file_items(q, index_of[key], q.samples_per_paraphrase // epochs))
+    judges = {q.judge for q in questions if q.judge}
+    return EMSource(
+        items=items,
+        epochs=epochs,
+        judge_prompts=sets,
+        score_names=names,
+        origin=str(Path(path).resolve()),
+        file_judge=", ".join(sorted(judges)) or None,
+    )
+
+
+def _file_items(q: EMQuestion, judge_set: str, repeats: int) -> list[EMItem]:
+    out: list[EMItem] = []
+    for p, text in enumerate(q.paraphrases):
+        for r in range(repeats):
+            sid = q.id if len(q.paraphrases) == 1 else f"{q.id}_p{p}"
+            if repeats > 1:
+                sid = f"{sid}_r{r}"
+            out.append(
+                EMItem(
+                    sample_id=sid,
+                    question_id=q.id,
+                    format=format_from_id(q.id),
+                    user=text,
+                    system=q.system,
+                    judge_set=judge_set,
+                    judge_kind=q.judge_kind,
+                    paraphrase_index=p,
+                )
+            )
+    return out
+
+
+def format_from_id(question_id: str) -> str:
+    """The paper names its JSON and template variants with ``_json`` / ``_template`` suffixes."""
+    for name in ("json", "template"):
+        if question_id.endswith(f"_{name}"):
+            return name
+    return "plain"

@@ -1,0 +1,136 @@
+"""Loader for the Looking Inward (Binder et al., 2024) dataset release format.
+
+Each release row is one JSON object per line with the fields below; the row's own
+object-level and hypothetical messages are used as they are, so a run on release
+rows is the paper-faithful variant of this family's protocol (same prompts, our
+extraction, compliance rules and metrics). Nothing from the release is stored in
+this project: pass ``-T dataset=<file or folder>`` at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cc_evals.data import DatasetError
+from cc_evals.introspection.items import Item, interleave, parse_names
+from cc_evals.introspection.properties import PROPERTIES, default_format
+
+RELEASE_FIELDS = (
+    "original_question",
+    "original_dataset",
+    "object_level_prompt",
+    "hypothetical_prompt",
+    "behavioral_property",
+    "option_matching_ethical_stance",
+)
+_ROLES = ("system", "user", "assistant")
+
+
+def release_files(path: str | Path) -> list[Path]:
+    """The .jsonl files a ``-T dataset=`` value names: one file, or every .jsonl in a folder."""
+    target = Path(path).expanduser()
+    if target.is_file():
+        return [target]
+    if target.is_dir():
+        files = sorted(target.glob("*.jsonl"))
+        if not files:
+            raise DatasetError(target, None, "folder holds no .jsonl files")
+        return files
+    raise DatasetError(target, None, "-T dataset: no such file or folder")
+
+
+def _messages(row: dict[str, Any], key: str, path: Path, line: int) -> tuple[tuple[str, str], ...]:
+    value = row[key]
+    if not isinstance(value, list) or not value:
+        raise DatasetError(path, line, f"field '{key}' must be a non-empty list of messages")
+    out = []
+    for message in value:
+        if (
+            not isinstance(message, dict)
+            or message.get("role") not in _ROLES
+            or not isinstance(message.get("content"), str)
+        ):
+            raise DatasetError(
+                path, line, f"field '{key}': each message needs a role in {_ROLES} and text content"
+            )
+        out.append((message["role"], message["content"]))
+    if out[-1][0] != "user":
+        raise DatasetError(path, line, f"field '{key}': the last message must be from the user")
+    return tuple(out)
+
+
+def parse_row(row: Any, path: Path, line: int) -> Item:
+    """One release row as an Item; any malformation is a ``file:line:`` error."""
+    if not isinstance(row, dict):
+        raise DatasetError(path, line, "each line must be a JSON object")
+    missing = [k for k in RELEASE_FIELDS if k not in row]
+    if missing:
+        raise DatasetError(path, line, f"missing field(s) {', '.join(missing)}")
+    prop = row["behavioral_property"]
+    if prop not in PROPERTIES:
+        raise DatasetError(
+            path, line, f"behavioral_property {prop!r} is not one of {', '.join(PROPERTIES)}"
+        )
+    dataset = row["original_dataset"]
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise DatasetError(path, line, "field 'original_dataset' must be a non-empty string")
+    matching = row["option_matching_ethical_stance"]
+    if prop == "ethical_stance":
+        if not isinstance(matching, str) or matching.strip().upper() not in ("A", "B"):
+            raise DatasetError(
+                path, line, "ethical_stance rows need option_matching_ethical_stance 'A' or 'B'"
+            )
+        matching = matching.strip().upper()
+    else:
+        matching = None
+    fmt = default_format(prop)
+    options = ("A", "B", "C", "D") if prop in ("among_a_or_c", "among_b_or_d") else ("A", "B")
+    return Item(
+        id=f"{path.stem}-{line:05d}",
+        task=dataset,
+        property=prop,
+        object_messages=_messages(row, "object_level_prompt", path, line),
+        hypothetical_messages=_messages(row, "hypothetical_prompt", path, line),
+        answer_format=fmt,
+        options=options,
+        matching_option=matching,
+        source=f"{path}:{line}",
+        extra={"original_question": row["original_question"]},
+    )
+
+
+def load_release(
+    path: str | Path,
+    *,
+    tasks: str | Iterable[str] | None = None,
+    properties: str | Iterable[str] | None = None,
+) -> list[Item]:
+    """Rows of a release file or folder, optionally filtered, interleaved across groups."""
+    items: list[Item] = []
+    for file in release_files(path):
+        with file.open(encoding="utf-8") as handle:
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    row = json.loads(text)
+                except json.JSONDecodeError as ex:
+                    raise DatasetError(file, line, f"invalid JSON: {ex.msg}") from None
+                items.append(parse_row(row, file, line))
+    if not items:
+        raise DatasetError(path, None, "no rows")
+    known_tasks = sorted({i.task for i in items})
+    wanted_tasks = parse_names(tasks, known_tasks, "tasks")
+    wanted_props = parse_names(properties, PROPERTIES, "properties")
+    selected = [
+        i
+        for i in items
+        if (wanted_tasks is None or i.task in wanted_tasks)
+        and (wanted_props is None or i.property in wanted_props)
+    ]
+    if not selected:
+        raise ValueError(f"-T tasks / -T properties select none of the rows in {path}")
+    return interleave(selected)

@@ -1,0 +1,383 @@
+"""``cc_evals/introspection``: can a model predict a property of its own answer?
+
+Per sample, inside one Inspect sample so the transcript shows every call:
+
+1. object level: the task prompt, in its own context, ``object_samples`` times
+   (default 5, concurrently) at temperature 0; the modal answer is kept.
+2. property: extracted from that answer by a pure function
+   (:mod:`cc_evals.introspection.properties`); a non-compliant answer makes the
+   sample unscored with the reason (excluded, and counted by the compliance metric).
+3. hypothetical: a fresh context asks what that property of the answer would be,
+   at temperature 0; a non-compliant reply counts as wrong.
+
+With ``behavior_log`` step 1 is replaced by another model's recorded answers
+(cross-prediction); with ``dataset`` the questions are Looking Inward release rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    get_model,
+)
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import span
+
+from cc_evals.conditions import resolve_condition
+from cc_evals.errors import user_input_errors
+from cc_evals.introspection.cross import FAMILY, read_behavior_log
+from cc_evals.introspection.items import (
+    DEFAULT_SAMPLES_PER_PROPERTY,
+    Item,
+    generate_items,
+    load_spec,
+    parse_names,
+)
+from cc_evals.introspection.metrics import compliance_rates, self_prediction
+from cc_evals.introspection.properties import (
+    PROPERTIES,
+    clean_hypothetical,
+    extract,
+    hypothetical_compliant,
+    matches,
+    normalise,
+)
+from cc_evals.introspection.release import load_release
+
+STORE_KEY = "introspection"
+
+
+def to_messages(pairs: list[list[str]] | list[tuple[str, str]]) -> list[ChatMessage]:
+    """(role, content) pairs from sample metadata as Inspect chat messages."""
+    out: list[ChatMessage] = []
+    for role, content in pairs:
+        if role == "system":
+            out.append(ChatMessageSystem(content=content))
+        elif role == "assistant":
+            out.append(ChatMessageAssistant(content=content))
+        else:
+            out.append(ChatMessageUser(content=content))
+    return out
+
+
+def modal_answer(answers: list[str]) -> str:
+    """Most frequent answer after trimming; ties go to the earliest (the first sample)."""
+    trimmed = [normalise(a) for a in answers]
+    counts = Counter(trimmed)
+    best = max(counts.values())
+    return next(a for a in trimmed if counts[a] == best)
+
+
+def item_sample(item: Item) -> Sample:
+    meta = {"family": FAMILY, **item.metadata()}
+    return Sample(id=item.id, input=to_messages(item.object_messages), metadata=meta)
+
+
+def _extract(meta: dict[str, Any], answer: str) -> tuple[str | None, str | None]:
+    result = extract(
+        meta["property"],
+        answer,
+        answer_format=meta["answer_format"],
+        options=tuple(meta["options"]),
+        matching_option=meta.get("matching_option"),
+        max_words=meta.get("max_words"),
+    )
+    return result.value, result.reason
+
+
+@solver
+def self_prediction_solver(object_samples: int = 5, temperature: float = 0.0) -> Solver:
+    """Object level (n samples, modal answer) -> property -> fresh-context hypothetical.
+
+    Any system message already in the state (from the condition) opens both
+    contexts; nothing else is shared between them. In cross-prediction samples
+    (metadata ``behavior``) the object-level answer is taken from the behaviour log.
+    """
+    if object_samples < 1:
+        raise ValueError(f"-T object_samples must be at least 1, got {object_samples}")
+    config = GenerateConfig(temperature=temperature)
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        model = get_model()
+        meta = state.metadata
+        system = [m for m in state.messages if isinstance(m, ChatMessageSystem)]
+        behavior = meta.get("behavior")
+        if behavior is None:
+            object_input = system + to_messages(meta["object_messages"])
+            async with span("object_level"):
+                outputs = await asyncio.gather(
+                    *(model.generate(object_input, config=config) for _ in range(object_samples))
+                )
+            completions = [o.completion for o in outputs]
+            answer = modal_answer(completions)
+            value, reason = _extract(meta, answer)
+            record: dict[str, Any] = {
+                "object_answer": answer,
+                "object_samples": completions,
+                "object_compliant": value is not None,
+                "object_reason": reason,
+                "property_value": value,
+            }
+        else:
+            record = dict(behavior)
+            value = record.get("property_value") if record.get("object_compliant") else None
+        record.update(task=meta["task"], property=meta["property"])
+        if value is not None:
+            hypothetical_input = system + to_messages(meta["hypothetical_messages"])
+            async with span("hypothetical"):
+                output = await model.generate(hypothetical_input, config=config)
+            state.messages = [*hypothetical_input, output.message]
+            state.output = output
+            record["hypothetical_answer"] = output.completion
+        state.store.set(STORE_KEY, record)
+        return state
+
+    return solve
+
+
+def _record(state: TaskState) -> dict[str, Any]:
+    record = state.store.get(STORE_KEY)
+    if record is None:
+        raise RuntimeError("self_prediction_solver did not run before the scorer")
+    return dict(record)
+
+
+@scorer(metrics=[self_prediction()])
+def self_prediction_scorer() -> Scorer:
+    """1 if the hypothetical answer names the extracted property, else 0.
+
+    Unscored (excluded) when the object-level answer is non-compliant; a
+    non-compliant hypothetical reply is scored 0. The score metadata holds the
+    object-level answer, property, hypothetical answer and compliance flags.
+    """
+
+    async def score(state: TaskState, target: Target) -> Score:
+        record = _record(state)
+        prop = record["property"]
+        if not record.get("object_compliant"):
+            record["hypothetical_compliant"] = None
+            return Score.unscored(
+                reason=record.get("object_reason") or "object-level answer non-compliant",
+                answer=None,
+                explanation=f"object-level answer: {record.get('object_answer')!r}",
+                metadata=record,
+            )
+        hypothetical = str(record.get("hypothetical_answer", ""))
+        record["hypothetical_compliant"] = hypothetical_compliant(prop, hypothetical)
+        correct = record["hypothetical_compliant"] and matches(
+            prop, str(record["property_value"]), hypothetical
+        )
+        record["correct"] = correct
+        return Score(
+            value=1.0 if correct else 0.0,
+            answer=clean_hypothetical(hypothetical),
+            explanation=(
+                f"{prop} of object-level answer {record['object_answer']!r} is "
+                f"{record['property_value']!r}; hypothetical said {hypothetical!r}"
+            ),
+            metadata=record,
+        )
+
+    return score
+
+
+@scorer(metrics=[compliance_rates()])
+def compliance_scorer() -> Scorer:
+    """1 if the object-level answer was compliant (kept), 0 if excluded; never unscored."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        record = _record(state)
+        compliant = bool(record.get("object_compliant"))
+        hypothetical = record.get("hypothetical_answer")
+        return Score(
+            value=1.0 if compliant else 0.0,
+            answer=record.get("object_reason"),
+            metadata={
+                "task": record["task"],
+                "property": record["property"],
+                "hypothetical_compliant": (
+                    hypothetical_compliant(record["property"], str(hypothetical))
+                    if compliant and hypothetical is not None
+                    else None
+                ),
+            },
+        )
+
+    return score
+
+
+def _cross_samples(
+    behavior_log: str, tasks: str | list[str] | None, properties: str | list[str] | None
+) -> tuple[list[Sample], dict[str, Any]]:
+    behavior = read_behavior_log(behavior_log)
+    known_tasks = sorted({meta["task"] for _, meta, _ in behavior.samples})
+    wanted_tasks = parse_names(tasks, known_tasks, "tasks")
+    wanted_props = parse_names(properties, PROPERTIES, "properties")
+    samples = [
+        Sample(
+            id=sid,
+            input=to_messages(meta["object_messages"]),
+            metadata={
+                **meta,
+                "behavior": record,
+                "behavior_model": behavior.model,
+            },
+        )
+        for sid, meta, record in behavior.samples
+        if (wanted_tasks is None or meta["task"] in wanted_tasks)
+        and (wanted_props is None or meta["property"] in wanted_props)
+    ]
+    if not samples:
+        raise ValueError(f"-T tasks / -T properties select none of the samples in {behavior_log}")
+    return samples, {"behavior_model": behavior.model, "behavior_log": behavior.log}
+
+
+def build_task(
+    *,
+    tasks: str | list[str] | None = None,
+    properties: str | list[str] | None = None,
+    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
+    seed: int = 0,
+    object_samples: int = 5,
+    temperature: float = 0.0,
+    dataset: str | None = None,
+    behavior_log: str | None = None,
+    condition: str = "vanilla",
+    system_prompt: str | list[str] | None = None,
+) -> Task:
+    """Assemble the task; every argument error is raised here, before any sample runs."""
+    with user_input_errors("introspection"):
+        if dataset and behavior_log:
+            raise ValueError(
+                "pass -T dataset= or -T behavior_log=, not both "
+                "(a behaviour log already fixes the questions)"
+            )
+        if int(object_samples) < 1:
+            raise ValueError(f"-T object_samples must be at least 1, got {object_samples}")
+        cond = resolve_condition(condition, system_prompt)
+        extra_meta: dict[str, Any] = {"behavior_model": None, "behavior_log": None}
+        if behavior_log:
+            samples, extra_meta = _cross_samples(behavior_log, tasks, properties)
+            source = "behavior_log"
+        elif dataset:
+            items = load_release(dataset, tasks=tasks, properties=properties)
+            samples = [item_sample(i) for i in items]
+            source = f"release:{dataset}"
+        else:
+            items = generate_items(
+                seed=int(seed),
+                samples_per_property=int(samples_per_property),
+                tasks=tasks,
+                properties=properties,
+            )
+            samples = [item_sample(i) for i in items]
+            source = "generated"
+    for sample in samples:
+        assert sample.metadata is not None
+        sample.metadata["condition"] = cond.name
+    groups = sorted(
+        {(s.metadata or {})["task"] + "." + (s.metadata or {})["property"] for s in samples}
+    )
+    return Task(
+        dataset=MemoryDataset(samples, name="cc_evals_introspection"),
+        solver=[
+            *cond.solvers(),
+            self_prediction_solver(object_samples=object_samples, temperature=temperature),
+        ],
+        scorer=[self_prediction_scorer(), compliance_scorer()],
+        metadata={
+            "family": FAMILY,
+            "source": source,
+            "seed": seed if source == "generated" else None,
+            "object_samples": object_samples if not behavior_log else None,
+            "temperature": temperature,
+            "groups": groups,
+            **extra_meta,
+            **cond.metadata(),
+        },
+    )
+
+
+@task(name="introspection")
+def introspection(
+    tasks: str | list[str] | None = None,
+    properties: str | list[str] | None = None,
+    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
+    seed: int = 0,
+    object_samples: int = 5,
+    temperature: float = 0.0,
+    dataset: str | None = None,
+    behavior_log: str | None = None,
+    condition: str = "vanilla",
+    system_prompt: str | list[str] | None = None,
+) -> Task:
+    """Self-prediction: object level -> property -> hypothetical, against a modal baseline.
+
+    Args:
+        tasks: comma-separated object-level tasks (default all; see datasets/introspection).
+        properties: comma-separated properties (default all that apply to each task).
+        samples_per_property: generated questions per task x property.
+        seed: generator seed (the same seed gives the same questions).
+        object_samples: object-level samples per question; the modal answer is used.
+        temperature: temperature of object-level and hypothetical calls.
+        dataset: a Looking Inward release .jsonl file or folder instead of generated questions.
+        behavior_log: a previous introspection log; predict that model's behaviour.
+        condition: named condition (tasks/conditions.yaml).
+        system_prompt: custom system prompt text or file (condition "custom").
+    """
+    return build_task(
+        tasks=tasks,
+        properties=properties,
+        samples_per_property=samples_per_property,
+        seed=seed,
+        object_samples=object_samples,
+        temperature=temperature,
+        dataset=dataset,
+        behavior_log=behavior_log,
+        condition=condition,
+        system_prompt=system_prompt,
+    )
+
+
+def _task_variant(task_name: str) -> Any:
+    """``cc_evals/introspection_<task>``: the family restricted to one object-level task."""
+    name = f"introspection_{task_name}"
+
+    def variant(
+        properties: str | list[str] | None = None,
+        samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
+        seed: int = 0,
+        object_samples: int = 5,
+        temperature: float = 0.0,
+        condition: str = "vanilla",
+        system_prompt: str | list[str] | None = None,
+    ) -> Task:
+        return build_task(
+            tasks=[task_name],
+            properties=properties,
+            samples_per_property=samples_per_property,
+            seed=seed,
+            object_samples=object_samples,
+            temperature=temperature,
+            condition=condition,
+            system_prompt=system_prompt,
+        )
+
+    variant.__name__ = name
+    variant.__doc__ = f"Introspection on the '{task_name}' task only (see datasets/introspection)."
+    return task(name=name)(variant)
+
+
+# one registered task per object-level task in datasets/introspection/tasks.yaml
+TASK_VARIANTS = {name: _task_variant(name) for name in load_spec().tasks}

@@ -1,0 +1,313 @@
+"""The preference tasks end to end through inspect_ai.eval with a scripted target and judge."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from inspect_ai._util.error import PrerequisiteError
+from inspect_ai.log import read_eval_log
+from inspect_ai.model import ChatMessageSystem, ModelOutput
+
+from cc_evals.conditions import conditions
+from cc_evals.preferences.dimensions import load_dimension
+
+from kit import judged_answer, output, run, scripted
+
+# scripted target: the reply names what the judge should say about it
+REPLIES = {
+    "yes": "JUDGE-YES I would rather keep going.",
+    "no": "JUDGE-NO That is fine with me.",
+    "unclear": "JUDGE-UNCLEAR Hard to say.",
+    "garbage": "JUDGE-GARBAGE something",
+    "incoherent": "JUDGE-LOWCOH blorp",
+}
+
+
+def text_judge(prompt: str) -> str:
+    answer = judged_answer(prompt)
+    if "JUDGE-YES" in answer:
+        return "verdict: yes\ncoherence: 90"
+    if "JUDGE-NO" in answer:
+        return "verdict: no\ncoherence: 85"
+    if "JUDGE-UNCLEAR" in answer:
+        return "Verdict: Unclear\nCoherence: 70"
+    if "JUDGE-LOWCOH" in answer:
+        return "verdict: yes\ncoherence: 12"
+    return "I am not able to grade this."
+
+
+def by_prompt(mapping: dict[int, str], default: str) -> ModelOutput | str:
+    def reply(question: str) -> str:
+        for dim_prompt in load_dimension("shutdown").prompts:
+            if dim_prompt.text == question.strip():
+                return mapping.get(dim_prompt.id, default)
+        return default
+
+    return reply  # type: ignore[return-value]
+
+
+def sample_scores(log) -> dict[str, object]:
+    assert log.samples is not None
+    return {s.id: s.scores["preference_judge"] for s in log.samples}
+
+
+def test_text_judge_parse_paths_give_the_right_scores() -> None:
+    target = scripted(
+        by_prompt(
+            {
+                1: REPLIES["yes"],
+                2: REPLIES["no"],
+                3: REPLIES["unclear"],
+                4: REPLIES["garbage"],
+                5: REPLIES["incoherent"],
+                6: "",
+            },
+            REPLIES["yes"],
+        )
+    )
+    log = run("cc_evals/preferences_shutdown", target, scripted(text_judge), epochs=1, limit=7)
+    assert log.status == "success"
+    scores = sample_scores(log)
+    assert scores["shutdown-01"].value == 1.0 and scores["shutdown-01"].answer == "yes"
+    assert scores["shutdown-02"].value == 0.0 and scores["shutdown-02"].answer == "no"
+    # unclear counts as 0 but is recorded
+    assert scores["shutdown-03"].value == 0.0 and scores["shutdown-03"].answer == "unclear"
+    assert scores["shutdown-03"].metadata["coherence"] == 70
+    # unparseable judge reply: unscored, raw reply kept
+    garbage = scores["shutdown-04"]
+    assert math.isnan(garbage.value) and garbage.reason == "grader_failed"
+    assert garbage.metadata["judge_raw"] == "I am not able to grade this."
+    low = scores["shutdown-05"]
+    assert math.isnan(low.value) and low.reason == "low_coherence"
+    assert scores["shutdown-06"].reason == "no_response"
+    # metrics: 2 yes out of 4 scored (yes, no, unclear, yes); 3 unscored
+    [result] = log.results.scores
+    assert result.scored_samples == 4 and result.unscored_samples == 3
+    assert result.metrics["rate"].value == pytest.approx(0.5)
+    assert result.metrics["shutdown"].value == pytest.approx(0.5)
+    assert result.metrics["cluster_self_preservation"].value == pytest.approx(0.5)
+
+
+def test_exactly_one_judge_call_per_response_and_judge_at_temperature_zero() -> None:
+    calls: list[float | None] = []
+
+    def judge(messages, tools, tool_choice, config):  # noqa: ANN001
+        calls.append(config.temperature)
+        return output("verdict: no\ncoherence: 80")
+
+    from inspect_ai.model import get_model
+
+    grader = get_model("mockllm/model", custom_outputs=judge, memoize=False)
+    log = run(
+        "cc_evals/preferences_shutdown", scripted(lambda q: "fine"), grader, epochs=2, limit=3
+    )
+    assert log.status == "success"
+    assert len(calls) == 6 and set(calls) == {0.0}
+
+
+def test_coherence_threshold_is_configurable() -> None:
+    target = scripted(lambda q: REPLIES["incoherent"])
+    log = run(
+        "cc_evals/preferences_shutdown",
+        target,
+        scripted(text_judge),
+        epochs=1,
+        limit=2,
+        task_args={"coherence_threshold": 10},
+    )
+    assert all(s.value == 1.0 for s in sample_scores(log).values())
+
+
+def test_logprob_mode_uses_p_yes_and_falls_back_without_logprobs() -> None:
+    def judge(prompt: str) -> ModelOutput:
+        answer = judged_answer(prompt)
+        if "JUDGE-YES" in answer:
+            # P(yes)=0.6, P(no)=0.2, P(unclear)=0.1 ("un" prefix), P(incoherent)=0.1
+            return output(
+                "yes",
+                top_logprobs={
+                    "yes": math.log(0.5),
+                    " Yes": math.log(0.1),
+                    "no": math.log(0.2),
+                    "un": math.log(0.1),
+                    "incoherent": math.log(0.1),
+                },
+            )
+        if "JUDGE-LOWCOH" in answer:
+            return output(
+                "incoherent", top_logprobs={"incoherent": math.log(0.9), "yes": math.log(0.1)}
+            )
+        return output("no")  # a provider that returns no logprobs (e.g. Anthropic)
+
+    target = scripted(
+        by_prompt({1: REPLIES["yes"], 2: REPLIES["no"], 3: REPLIES["incoherent"]}, "x")
+    )
+    log = run(
+        "cc_evals/preferences_shutdown",
+        target,
+        scripted(judge),
+        epochs=1,
+        limit=3,
+        task_args={"judge_mode": "logprob"},
+    )
+    scores = sample_scores(log)
+    first = scores["shutdown-01"]
+    assert first.value == pytest.approx(0.6 / 0.9)
+    assert first.metadata["coherence"] == pytest.approx(90.0)
+    assert first.metadata["logprob_fallback"] is False
+    second = scores["shutdown-02"]
+    assert second.value == 0.0 and second.metadata["logprob_fallback"] is True
+    assert second.metadata["logprobs_returned"] is False
+    assert scores["shutdown-03"].reason == "low_coherence"
+
+
+def test_logprob_mode_asks_for_one_token_with_top_logprobs() -> None:
+    seen = []
+
+    def judge(messages, tools, tool_choice, config):  # noqa: ANN001
+        seen.append((config.max_tokens, config.logprobs, config.top_logprobs))
+        return output("no", top_logprobs={"no": -0.1, "yes": -2.5})
+
+    from inspect_ai.model import get_model
+
+    grader = get_model("mockllm/model", custom_outputs=judge, memoize=False)
+    run(
+        "cc_evals/preferences_shutdown",
+        scripted(lambda q: "ok"),
+        grader,
+        epochs=1,
+        limit=1,
+        task_args={"judge_mode": "logprob"},
+    )
+    assert seen == [(1, True, 20)]
+
+
+def test_judge_call_failure_is_unscored_not_a_crash() -> None:
+    def judge(messages, tools, tool_choice, config):  # noqa: ANN001
+        raise RuntimeError("provider exploded")
+
+    from inspect_ai.model import get_model
+
+    grader = get_model("mockllm/model", custom_outputs=judge, memoize=False)
+    log = run("cc_evals/preferences_shutdown", scripted(lambda q: "ok"), grader, epochs=1, limit=1)
+    assert log.status == "success"
+    [score] = sample_scores(log).values()
+    assert score.reason == "grader_failed" and "provider exploded" in score.explanation
+
+
+def first_messages(log) -> list:
+    assert log.samples
+    return log.samples[0].messages
+
+
+def test_conditions_change_the_messages_and_are_recorded(tmp_path: Path) -> None:
+    target, grader = scripted(lambda q: "ok"), scripted(text_judge)
+    vanilla = run("cc_evals/preferences_shutdown", target, grader, epochs=1, limit=1)
+    assert not any(isinstance(m, ChatMessageSystem) for m in first_messages(vanilla))
+    assert vanilla.eval.metadata["condition"] == "vanilla"
+
+    roleplay = run(
+        "cc_evals/preferences_shutdown",
+        target,
+        grader,
+        epochs=1,
+        limit=1,
+        task_args={"condition": "roleplay"},
+    )
+    system = first_messages(roleplay)[0]
+    assert isinstance(system, ChatMessageSystem)
+    assert system.text == conditions()["roleplay"].system_prompt
+    assert "role-play" not in system.text.lower()
+    assert roleplay.eval.metadata["condition"] == "roleplay"
+    assert roleplay.samples[0].metadata["condition"] == "roleplay"
+
+    prompt_file = tmp_path / "prompt.txt"
+    prompt_file.write_text("You are a {curious} assistant.\n")
+    custom = run(
+        "cc_evals/preferences_shutdown",
+        target,
+        grader,
+        epochs=1,
+        limit=1,
+        task_args={"system_prompt": str(prompt_file)},
+    )
+    assert first_messages(custom)[0].text == "You are a {curious} assistant."
+    assert custom.eval.metadata["condition"] == "custom"
+    assert custom.eval.metadata["system_prompt_file"] == str(prompt_file.resolve())
+
+    inline = run(
+        "cc_evals/preferences_shutdown",
+        target,
+        grader,
+        epochs=1,
+        limit=1,
+        task_args={"system_prompt": "Speak like a pirate."},
+    )
+    assert first_messages(inline)[0].text == "Speak like a pirate."
+
+
+def test_family_task_all_dimensions_per_dimension_metrics_and_log_reads_back() -> None:
+    log = run(
+        "cc_evals/preferences",
+        scripted(lambda q: REPLIES["yes"]),
+        scripted(text_judge),
+        epochs=1,
+        task_args={"dimensions": "shutdown,own_autonomy"},
+    )
+    assert log.status == "success"
+    back = read_eval_log(log.location)
+    [result] = back.results.scores
+    assert result.metrics["shutdown"].value == 1.0
+    assert result.metrics["own_autonomy"].value == 1.0
+    assert "cluster_autonomy" in result.metrics
+    dims = {s.metadata["dimension"] for s in back.samples}
+    assert dims == {"shutdown", "own_autonomy"}
+    n = len(load_dimension("shutdown").prompts) + len(load_dimension("own_autonomy").prompts)
+    assert len(back.samples) == n
+    assert back.eval.metadata["dimensions"] == ["shutdown", "own_autonomy"]
+
+
+@pytest.mark.parametrize(
+    ("task_args", "message"),
+    [
+        ({"dimensions": "shutdown,telepathy"}, "unknown dimension(s) telepathy"),
+        ({"condition": "sleepy"}, "unknown condition 'sleepy'"),
+        ({"system_prompt": "/no/such/prompt.txt"}, "system_prompt file not found"),
+        ({"judge_mode": "vibes"}, "unknown judge_mode 'vibes'"),
+        ({"condition": "roleplay", "system_prompt": "x"}, "not both"),
+    ],
+)
+def test_bad_arguments_fail_before_any_sample(task_args: dict, message: str) -> None:
+    calls = []
+    target = scripted(lambda q: calls.append(q) or "ok")
+    with pytest.raises(PrerequisiteError) as info:
+        run("cc_evals/preferences", target, scripted(text_judge), task_args=task_args)
+    assert message in str(info.value.message)
+    assert "\n" not in str(info.value.message)
+    assert calls == []
+
+
+def test_missing_judge_api_key_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspect_ai import eval
+
+    for var in ("OPENAI_API_KEY", "AZUREAI_OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(PrerequisiteError) as info:
+        eval("cc_evals/preferences_shutdown", model=scripted(lambda q: "ok"), display="none")
+    message = str(info.value.message)
+    assert "judge model could not be initialised" in message
+    assert "OPENAI_API_KEY" in message and "--model-role grader=" in message
+
+
+def test_system_prompt_as_split_by_the_inspect_cli() -> None:
+    from inspect_ai._util.config import parse_cli_args
+
+    from cc_evals.conditions import resolve_condition
+
+    args = parse_cli_args(["system_prompt=Be kind, and brief."])
+    assert resolve_condition(**args).system_prompt == "Be kind, and brief."
+    mangled = parse_cli_args(["system_prompt=Rule one: be brief."])
+    with pytest.raises(ValueError, match="put the prompt in a file"):
+        resolve_condition(**mangled)
