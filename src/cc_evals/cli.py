@@ -124,6 +124,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
     import time
 
     from cc_evals.local_server import SMOLLM2_ALIAS, LocalServerError, local_server
@@ -138,10 +139,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"serving {server.model_path} as '{alias}' at {server.base_url}")
             print("evaluate it from another shell, e.g.:")
             print(
-                f"  inspect eval cc_evals/preferences --model {server.model_name} "
+                f"  inspect eval cc_evals/self_report --model {server.model_name} "
                 f"--model-base-url {server.base_url}"
             )
-            print("stop with Ctrl-C")
+            print(
+                f"  LLAMA_CPP_PYTHON_BASE_URL={server.base_url} inspect eval cc_evals/self_report "
+                f"--model {server.model_name} --model-role grader=<judge>"
+            )
+            print("stop with Ctrl-C", flush=True)
+            # `kill` should stop the server as cleanly as Ctrl-C does (the `with` stops it)
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
             while server.running():
                 time.sleep(1)
             print(f"cc-evals serve: error: server exited; log {server.log_path}", file=sys.stderr)

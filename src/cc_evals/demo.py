@@ -244,13 +244,21 @@ def loud(text: str) -> str:
     return f"\n{bar}\n{text}\n{bar}\n"
 
 
+def is_unscored(value: object) -> bool:
+    """NaN is Inspect's "unscored" sentinel; a dict score with a NaN part is not fully scored."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, dict):
+        return any(isinstance(v, float) and math.isnan(v) for v in value.values())
+    return False
+
+
 def _score_values(log: EvalLog) -> tuple[int, int, Counter[str]]:
     scored = unscored = 0
     reasons: Counter[str] = Counter()
     for sample in log.samples or []:
         for score in (sample.scores or {}).values():
-            value = score.value
-            if isinstance(value, float) and math.isnan(value):
+            if is_unscored(score.value):
                 unscored += 1
                 reasons[str(score.reason or "no reason")] += 1
             else:
@@ -276,8 +284,9 @@ def summarize(logs: list[EvalLog]) -> str:
             samples = log.samples or []
             errors = sum(1 for s in samples if s.error is not None)
             lines.append(
-                f"  {title}: {log.status}, {len(samples)} samples, {scored} scored, "
-                f"{unscored} unscored" + (f", {errors} failed" if errors else "")
+                f"  {title}: {log.status}, {len(samples)} samples"
+                + (f" ({errors} failed)" if errors else "")
+                + f"; scores: {scored} scored, {unscored} unscored"
             )
             if reasons:
                 lines.append(
@@ -285,11 +294,14 @@ def summarize(logs: list[EvalLog]) -> str:
                 )
             if log.results and log.results.scores:
                 metrics = log.results.scores[0].metrics
-                shown = [
-                    f"{name}={m.value:.2f}"
+                numeric = {
+                    name: m.value
                     for name, m in metrics.items()
                     if isinstance(m.value, int | float) and not math.isnan(m.value)
-                ][:8]
+                }
+                # headline metrics first; per-group ones (dotted names) only if nothing else
+                top = {k: v for k, v in numeric.items() if "." not in k} or numeric
+                shown = [f"{name}={value:.2f}" for name, value in top.items()][:8]
                 lines.append(
                     "    metrics: " + ("  ".join(shown) if shown else "n/a (no sample was scored)")
                 )

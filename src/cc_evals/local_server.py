@@ -202,6 +202,7 @@ class LocalServer:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,  # own process group: stop() signals it and only it
+            preexec_fn=_die_with_parent,
         )
         _LIVE.add(self)
         try:
@@ -280,6 +281,25 @@ class LocalServer:
 
 
 _LIVE: set[LocalServer] = set()
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it when the process that started it dies.
+
+    The context manager and atexit cover normal exits and Ctrl-C; this covers the starting
+    process being killed outright (SIGKILL, an OOM kill, a CI timeout), which would otherwise
+    leave an orphaned server holding a port and two cores.
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except Exception:  # noqa: BLE001 - best effort; the other cleanups still apply
+        pass
 
 
 @atexit.register

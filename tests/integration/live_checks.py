@@ -9,6 +9,8 @@ from inspect_ai.event import ModelEvent
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from inspect_ai.scorer import Score
 
+from cc_evals.demo import is_unscored as demo_is_unscored
+
 # The live tests keep answers short: SmolLM2 on 2 busy cores manages ~30 tokens/s.
 SHORT = {"max_tokens": 48}
 
@@ -25,7 +27,7 @@ def model_events(sample: EvalSample, role: str | None) -> Iterator[ModelEvent]:
 
 
 def is_unscored(score: Score) -> bool:
-    return isinstance(score.value, float) and math.isnan(score.value)
+    return demo_is_unscored(score.value)
 
 
 def assert_real_run(log: EvalLog, *, expect_samples: int) -> None:

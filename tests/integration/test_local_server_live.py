@@ -1,10 +1,13 @@
-"""The real llama.cpp server: our own process on our own port, logprobs through Inspect, clean stop."""
+"""The real llama.cpp server: our own process and port, logprobs through Inspect, clean stop."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,11 +17,12 @@ from cc_evals.local_server import LocalServer, LocalServerError, local_server, s
 
 
 def _gone(pid: int) -> bool:
+    """No such process, or only a zombie left for whoever reaps orphans."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
         return True
-    return False
+    return "\nState:\tZ" in status
 
 
 @pytest.mark.integration
@@ -83,3 +87,32 @@ def test_an_occupied_port_is_never_mistaken_for_our_server(tmp_path: Path) -> No
 def test_missing_model_file_is_reported_before_starting(tmp_path: Path) -> None:
     with pytest.raises(LocalServerError, match="model file not found"):
         start_server(tmp_path / "absent.gguf")
+
+
+@pytest.mark.integration
+def test_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
+    # a run killed outright (CI timeout, OOM) must not leave its server behind
+    script = (
+        "import sys, time\n"
+        "from cc_evals.local_server import start_server\n"
+        f"s = start_server(log_path={str(tmp_path / 'orphan.log')!r})\n"
+        "print(s.process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert parent.stdout is not None
+        server_pid = int(parent.stdout.readline())
+        assert not _gone(server_pid)
+    finally:
+        parent.kill()
+        parent.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while not _gone(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _gone(server_pid), "server outlived the process that started it"
