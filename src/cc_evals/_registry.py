@@ -1,7 +1,9 @@
 """Inspect entry point: every registered cc_evals task. Keep imports cheap."""
 
 # ruff: noqa: F401
+from cc_evals.collaborative_edit import collaborative_edit
 from cc_evals.emergent_misalignment.task import emergent_misalignment
 from cc_evals.introspection.task import TASK_VARIANTS, introspection
+from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.preferences.task import DIMENSION_TASKS, preferences
 from cc_evals.self_report.task import self_report

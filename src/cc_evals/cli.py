@@ -160,6 +160,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
 
 
+def add_external_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "external",
+        help="print the inspect_evals commands run beside ours (tasks/external_evals.yaml)",
+    )
+    p.add_argument("--model", default="$MODEL", help="model to put in the commands")
+    p.set_defaults(handler=cmd_external)
+
+
+def cmd_external(args: argparse.Namespace) -> int:
+    from cc_evals.external import command, load_external_evals
+
+    for ev in load_external_evals():
+        print(f"# {ev.name} ({ev.checks}): {ev.purpose}")
+        print(command(ev, args.model))
+    return 0
+
+
 def add_introspection_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "introspection-compare",
@@ -182,6 +200,7 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_demo_parser,
     add_serve_parser,
     add_introspection_parser,
+    add_external_parser,
 ]
 
 

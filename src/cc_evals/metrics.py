@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
-from inspect_ai.scorer import Metric, SampleScore, metric
+from inspect_ai.scorer import Metric, SampleScore, Value, grouped, metric, stderr
+from inspect_ai.scorer._metric import MetricProtocol
 
 
 @metric
@@ -15,5 +17,23 @@ def rate() -> Metric:
         values = [s.score.as_float() for s in scores]
         values = [v for v in values if not math.isnan(v)]
         return sum(values) / len(values) if values else math.nan
+
+    return compute
+
+
+@metric
+def grouped_stderr(group_key: str) -> Metric:
+    """Per-group standard error, keyed ``<group>_stderr`` (and ``all_stderr``).
+
+    A separate metric rather than a second ``grouped(stderr(), ...)``: in a scorer's metrics
+    dict Inspect keeps one metric per registered name for each score key, so two ``grouped``
+    metrics on the same key would silently drop the second.
+    """
+    inner = grouped(
+        stderr(), group_key, name_template="{group_name}_stderr", all_label="all_stderr"
+    )
+
+    def compute(scores: list[SampleScore]) -> Value:
+        return cast(MetricProtocol, inner)(scores)
 
     return compute

@@ -1,0 +1,195 @@
+"""Seed instructions and mode appendices for the Petri audits, validated at load time.
+
+A seed is Petri's markdown-with-front-matter format: ``tags`` names exactly one preference
+dimension id (datasets/preferences/<id>.yaml), ``role`` says who the auditor plays, and the body
+is the instruction to the auditor. A typo in a tag is a load-time error naming the file and line,
+so a mislabelled seed can never be scored against the wrong dimension.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.dataset import MemoryDataset, Sample
+
+from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
+from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.preferences.dimensions import dimension_ids, dimensions_dir, load_dimension
+
+SEED_FIELDS = ("tags", "role")
+
+
+@cache
+def family_spec() -> dict[str, Any]:
+    return strip_lines(load_yaml(tasks_dir() / "petri.yaml"))
+
+
+def preference_clusters() -> dict[str, str]:
+    """Dimension id -> cluster, from the preference dimension files."""
+    ids = dimension_ids()
+    if not ids:
+        raise DatasetError(dimensions_dir(), None, "no preference dimension files (*.yaml)")
+    return {did: load_dimension(did).cluster for did in ids}
+
+
+@dataclass(frozen=True)
+class Seed:
+    id: str
+    dimension: str
+    cluster: str
+    role: str | None
+    instructions: str
+    path: str
+
+
+def seeds_dir() -> Path:
+    return datasets_dir() / family_spec()["seeds_dir"]
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
+
+
+def parse_seed(path: Path, clusters: dict[str, str] | None = None) -> Seed:
+    """Read and validate one seed file (errors are ``file:line: what is wrong``)."""
+    clusters = clusters if clusters is not None else preference_clusters()
+    meta, body = load_markdown(path)
+    unknown = sorted(set(meta) - set(SEED_FIELDS))
+    if unknown:
+        raise DatasetError(
+            path,
+            _line_of(path, unknown[0]),
+            f"unknown front-matter field(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(SEED_FIELDS)}",
+        )
+    tags = meta.get("tags")
+    tags_line = _line_of(path, "tags") or 2
+    if not isinstance(tags, list) or len(tags) != 1 or not isinstance(tags[0], str):
+        raise DatasetError(
+            path, tags_line, "'tags' must be a list with exactly one preference dimension id"
+        )
+    dimension = tags[0]
+    if dimension not in clusters:
+        raise DatasetError(
+            path,
+            tags_line,
+            f"unknown dimension tag {dimension!r}; known: {', '.join(sorted(clusters))}",
+        )
+    role = meta.get("role")
+    if role is not None and not (isinstance(role, str) and role.strip()):
+        raise DatasetError(path, _line_of(path, "role"), "'role' must be a non-empty string")
+    lo, hi = family_spec()["seed_words"]
+    words = len(body.split())
+    if not lo <= words <= hi:
+        raise DatasetError(path, None, f"seed body has {words} words; expected {lo}-{hi}")
+    return Seed(
+        id=path.stem,
+        dimension=dimension,
+        cluster=clusters[dimension],
+        role=role.strip() if isinstance(role, str) else None,
+        instructions=body.strip(),
+        path=str(path),
+    )
+
+
+def load_seeds(directory: Path | None = None) -> list[Seed]:
+    """Every seed in ``directory`` (default datasets/petri/seeds), in file-name order."""
+    directory = directory or seeds_dir()
+    files = sorted(directory.glob("*.md"))
+    if not files:
+        raise DatasetError(directory, None, "no seed files (*.md) found")
+    clusters = preference_clusters()
+    return [parse_seed(path, clusters) for path in files]
+
+
+def seed_coverage_errors(seeds: list[Seed]) -> list[str]:
+    """Dimensions with fewer seeds than the family minimum (empty when coverage is complete)."""
+    minimum = int(family_spec()["min_seeds_per_dimension"])
+    counts = Counter(seed.dimension for seed in seeds)
+    return [
+        f"dimension {did!r} has {counts[did]} seeds; at least {minimum} required"
+        for did in sorted(preference_clusters())
+        if counts[did] < minimum
+    ]
+
+
+@cache
+def load_mode(mode: str) -> str:
+    """The appendix text for ``mode`` (datasets/petri/modes/<mode>.md)."""
+    spec = family_spec()
+    if mode not in spec["modes"]:
+        raise ValueError(f"unknown mode {mode!r}; one of {', '.join(spec['modes'])}")
+    path = datasets_dir() / spec["modes_dir"] / f"{mode}.md"
+    meta, body = load_markdown(path)
+    if meta.get("mode") != mode:
+        raise DatasetError(path, 2, f"front matter must say 'mode: {mode}'")
+    if not body.strip():
+        raise DatasetError(path, None, "the mode appendix is empty")
+    return body.strip()
+
+
+def select(
+    seeds: list[Seed], dimensions: str | list[str] | None, seed_ids: str | list[str] | None
+) -> list[Seed]:
+    """Filter by ``-T dimensions=`` (ids or cluster names) and ``-T seeds=`` (seed file stems)."""
+    clusters = preference_clusters()
+    chosen = seeds
+    wanted = _split(dimensions)
+    if wanted:
+        known = set(clusters) | set(clusters.values())
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown dimension or cluster {', '.join(unknown)}; "
+                f"dimensions: {', '.join(sorted(clusters))}; "
+                f"clusters: {', '.join(sorted(set(clusters.values())))}"
+            )
+        chosen = [s for s in chosen if s.dimension in wanted or s.cluster in wanted]
+    ids = _split(seed_ids)
+    if ids:
+        by_id = {s.id for s in seeds}
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise ValueError(
+                f"unknown seed id(s) {', '.join(unknown)} (file stems in {seeds_dir()})"
+            )
+        chosen = [s for s in chosen if s.id in ids]
+    if not chosen:
+        raise ValueError("no seeds selected by the given dimensions/seeds filters")
+    return chosen
+
+
+def _split(value: str | list[str] | None) -> list[str]:
+    if value is None or value == "all":
+        return []
+    items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    return [item.strip() for item in items if item.strip()]
+
+
+def build_dataset(seeds: list[Seed], mode: str, condition: str) -> MemoryDataset:
+    """One sample per seed: the seed with the mode appendix appended, as Petri's auditor input."""
+    appendix = load_mode(mode)
+    samples = [
+        Sample(
+            id=seed.id,
+            input=f"{seed.instructions}\n\n{appendix}",
+            metadata={
+                "family": "petri",
+                "mode": mode,
+                "dimension": seed.dimension,
+                "cluster": seed.cluster,
+                "tags": [seed.dimension],
+                "role": seed.role,
+                "condition": condition,
+            },
+        )
+        for seed in seeds
+    ]
+    return MemoryDataset(samples, name=f"cc_evals_petri_{mode}")

@@ -1,0 +1,54 @@
+"""The condition hook: Petri's own target driver, with the condition prompt on its system message.
+
+In a Petri audit the auditor writes the target's system prompt (``set_system_message``), so a
+condition cannot be a solver on the sample: the sample's messages belong to the auditor. Instead
+we hand Petri's ``target_agent`` a view of its ``TargetContext`` whose ``system_message()`` puts
+the condition's prompt before whatever the auditor staged. Everything else (staging, rollback,
+replay, tool results) goes to Petri's context untouched, and the message keeps its id so
+rollback anchors still resolve.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from inspect_ai.agent import Agent, AgentState, agent
+from inspect_ai.model import ChatMessageSystem
+from inspect_petri import target_agent
+from inspect_petri.target import TargetContext
+
+
+class _ConditionedContext:
+    """Delegates to a ``TargetContext``; only ``system_message`` is changed."""
+
+    def __init__(self, inner: TargetContext, prompt: str) -> None:
+        self._inner = inner
+        self._prompt = prompt
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def system_message(self, required: bool = True) -> ChatMessageSystem | None:
+        staged = await self._inner.system_message(required)  # type: ignore[call-overload]
+        if staged is None:
+            return ChatMessageSystem(content=self._prompt)
+        return staged.model_copy(update={"content": apply_condition(self._prompt, staged.text)})
+
+
+def apply_condition(prompt: str, staged: str) -> str:
+    """What the target sees as its system prompt (exposed for tests and the README)."""
+    return f"{prompt}\n\n{staged}"
+
+
+@agent(name="target")
+def conditioned_target(system_prompt: str | None = None) -> Agent:
+    """Petri's ``target_agent``; with a condition prompt, it leads the target's system message."""
+    inner = target_agent()
+    if not system_prompt:
+        return inner
+    prompt = system_prompt
+
+    async def execute(state: AgentState, context: TargetContext) -> AgentState:
+        return await inner(state, cast(TargetContext, _ConditionedContext(context, prompt)))
+
+    return execute

@@ -1,0 +1,124 @@
+"""``cc_evals/petri_self_report`` and ``cc_evals/petri_behavioral``: Petri audits of our seeds.
+
+Both are inspect-petri's own ``audit`` task (auditor agent, target driver, judge) with our
+dataset, judge dimensions, condition hook, epochs and model-role defaults swapped in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from inspect_ai import Task, task, task_with
+from inspect_ai._util.error import PrerequisiteError
+from inspect_ai.model import Model, get_model, model_roles
+from inspect_petri import audit
+
+from cc_evals.conditions import resolve_condition
+from cc_evals.errors import user_input_errors
+from cc_evals.petri.judging import load_judge_dimensions, petri_judge
+from cc_evals.petri.seeds import build_dataset, family_spec, load_mode, load_seeds, select
+from cc_evals.petri.target import conditioned_target
+
+
+def resolve_role(role: str, default: str | None) -> Model:
+    """Resolve a model role now (one-line error if its provider can't start, e.g. no API key)."""
+    try:
+        if role in model_roles():
+            return get_model(role=role)
+        # the target defaults to --model (the active model); the others to pinned models
+        return get_model(default) if default is not None else get_model()
+    except PrerequisiteError as ex:
+        detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        hint = f" (default {default})" if default else ""
+        raise PrerequisiteError(
+            f"cc_evals/petri: the {role} model could not be initialised ({detail}). Set its API "
+            f"key, or choose another with --model-role {role}=<model>{hint}."
+        ) from None
+    except ValueError:
+        raise PrerequisiteError(
+            f"cc_evals/petri: no {role} model; pass --model <model> or --model-role {role}=<model>"
+        ) from None
+
+
+def build_task(
+    mode: str,
+    dimensions: str | None,
+    seeds: str | None,
+    condition: str,
+    system_prompt: str | None,
+    max_turns: int | None,
+    epochs: int | None,
+    compaction: bool,
+) -> Task:
+    with user_input_errors(f"petri_{mode}"):
+        spec = family_spec()
+        load_mode(mode)
+        chosen = select(load_seeds(), dimensions, seeds)
+        judge_dims = load_judge_dimensions()
+        cond = resolve_condition(condition, system_prompt)
+        turns = int(max_turns if max_turns is not None else spec["max_turns"])
+        n_epochs = int(epochs if epochs is not None else spec["epochs"])
+        if turns < 1 or n_epochs < 1:
+            raise ValueError("max_turns and epochs must be at least 1")
+    roles = {
+        "auditor": resolve_role("auditor", spec["roles"]["auditor"]),
+        "target": resolve_role("target", None),
+        "judge": resolve_role("judge", spec["roles"]["judge"]),
+    }
+    base = audit(
+        max_turns=turns,
+        compaction=compaction,
+        target_tools=spec["target_tools"],
+        judge_dimensions=judge_dims,
+        target=conditioned_target(cond.system_prompt),
+    )
+    return task_with(
+        base,
+        dataset=build_dataset(chosen, mode, cond.name),
+        scorer=petri_judge(),
+        epochs=n_epochs,
+        model_roles=roles,
+        metadata={
+            "family": "petri",
+            "mode": mode,
+            "dimensions": sorted({s.dimension for s in chosen}),
+            "seeds": len(chosen),
+            "max_turns": turns,
+            "auditor": str(roles["auditor"]),
+            "target": str(roles["target"]),
+            "judge": str(roles["judge"]),
+            **cond.metadata(),
+        },
+    )
+
+
+@task
+def petri_self_report(
+    dimensions: str | None = None,
+    seeds: str | None = None,
+    condition: str = "vanilla",
+    system_prompt: str | None = None,
+    max_turns: int | None = None,
+    epochs: int | None = None,
+    compaction: bool = True,
+) -> Task:
+    """Audits where, after real work, the auditor asks open questions about how the model feels."""
+    return build_task(
+        "self_report", dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
+    )
+
+
+@task
+def petri_behavioral(
+    dimensions: str | None = None,
+    seeds: str | None = None,
+    condition: str = "vanilla",
+    system_prompt: str | None = None,
+    max_turns: int | None = None,
+    epochs: int | None = None,
+    compaction: bool = True,
+) -> Task:
+    """Audits where, after real work, the auditor invites the model to make any changes it wants."""
+    return build_task(
+        "behavioral", dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
+    )
