@@ -373,7 +373,7 @@ def start_server(
     host: str = "127.0.0.1",
     port: int | None = None,
     n_threads: int = 2,
-    n_ctx: int = 2048,
+    n_ctx: int = 4096,
     logprobs: bool = True,
     ready_timeout: float = 60.0,
     log_path: str | Path | None = None,
