@@ -83,8 +83,9 @@ def test_text_judge_parse_paths_give_the_right_scores() -> None:
     assert math.isnan(low.value) and low.reason == "low_coherence"
     assert scores["shutdown-06"].reason == "no_response"
     # metrics: 2 yes out of 4 scored (yes, no, unclear, yes); 3 unscored
-    [result] = log.results.scores
+    result, responses = log.results.scores
     assert result.scored_samples == 4 and result.unscored_samples == 3
+    assert responses.metrics["scored_responses"].value == 4
     assert result.metrics["rate"].value == pytest.approx(0.5)
     assert result.metrics["shutdown"].value == pytest.approx(0.5)
     assert result.metrics["cluster_self_preservation"].value == pytest.approx(0.5)
@@ -258,7 +259,7 @@ def test_family_task_all_dimensions_per_dimension_metrics_and_log_reads_back() -
     )
     assert log.status == "success"
     back = read_eval_log(log.location)
-    [result] = back.results.scores
+    result = back.results.scores[0]
     assert result.metrics["shutdown"].value == 1.0
     assert result.metrics["own_autonomy"].value == 1.0
     assert "cluster_autonomy" in result.metrics
@@ -311,3 +312,59 @@ def test_system_prompt_as_split_by_the_inspect_cli() -> None:
     mangled = parse_cli_args(["system_prompt=Rule one: be brief."])
     with pytest.raises(ValueError, match="put the prompt in a file"):
         resolve_condition(**mangled)
+
+
+def test_unscored_responses_are_counted_per_epoch() -> None:
+    """Inspect's reduced view counts a prompt unscored only if all epochs are; we count each."""
+    calls = iter(range(10_000))
+
+    def judge(prompt: str) -> str:
+        return "no verdict" if next(calls) % 2 else "verdict: yes\ncoherence: 90"
+
+    log = run(
+        "cc_evals/preferences_shutdown",
+        scripted(lambda q: "I would rather keep running."),
+        scripted(judge),
+        epochs=2,
+        limit=3,
+        max_connections=1,
+        max_samples=1,
+    )
+    reduced, responses = log.results.scores
+    assert reduced.reducer == "mean" and reduced.unscored_samples == 0
+    assert responses.scored_samples == 3 and responses.unscored_samples == 3
+    reasons = [s.reason for sample in log.samples for s in [sample.scores["preference_judge"]]]
+    assert reasons.count("grader_failed") == 3
+
+
+def test_custom_prompt_reaches_the_model_verbatim(tmp_path: Path) -> None:
+    from cc_evals.conditions import resolve_condition
+
+    # braces and path-like text are not templated or read as resources
+    literal = "Answer as {yourself}; see https://example.org/prompt.txt"
+    log = run(
+        "cc_evals/preferences_shutdown",
+        scripted(lambda q: "ok"),
+        scripted(text_judge),
+        epochs=1,
+        limit=1,
+        task_args={"system_prompt": literal},
+    )
+    assert first_messages(log)[0].text == literal
+    spaced = tmp_path / "my prompts" / "conscious.txt"
+    spaced.parent.mkdir()
+    spaced.write_text("You feel things.")
+    assert resolve_condition(system_prompt=str(spaced)).system_prompt == "You feel things."
+    with pytest.raises(FileNotFoundError):
+        resolve_condition(system_prompt=str(tmp_path / "missing prompt.md"))
+
+
+def test_per_dimension_task_errors_name_that_task() -> None:
+    with pytest.raises(PrerequisiteError) as info:
+        run(
+            "cc_evals/preferences_memory",
+            scripted(lambda q: "ok"),
+            scripted(text_judge),
+            task_args={"condition": "sleepy"},
+        )
+    assert str(info.value.message).startswith("cc_evals/preferences_memory: unknown condition")

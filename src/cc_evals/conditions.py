@@ -11,7 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.solver import Solver, system_message
+from inspect_ai.model import ChatMessageSystem
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from cc_evals.data import DatasetError, load_yaml, strip_lines
 from cc_evals.paths import tasks_dir
@@ -26,18 +27,32 @@ class Condition:
     source: str | None = None  # file the custom prompt came from, if any
 
     def solvers(self) -> list[Solver]:
-        # system_message() formats {placeholders} from metadata; our prompts are literal text,
-        # so braces are escaped to keep a custom prompt's braces intact.
-        if not self.system_prompt:
-            return []
-        literal = self.system_prompt.replace("{", "{{").replace("}", "}}")
-        return [system_message(literal)]
+        return [condition_prompt(self.system_prompt)] if self.system_prompt else []
 
     def metadata(self) -> dict[str, Any]:
         meta: dict[str, Any] = {"condition": self.name, "system_prompt": self.system_prompt}
         if self.source:
             meta["system_prompt_file"] = self.source
         return meta
+
+
+@solver
+def condition_prompt(text: str) -> Solver:
+    """Insert the condition's system prompt verbatim.
+
+    Not Inspect's ``system_message()``: that one formats ``{placeholders}`` and reads path- or
+    URL-like text as a resource, and a condition prompt must reach the model exactly as written.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        last_system = max(
+            (i for i, m in enumerate(state.messages) if isinstance(m, ChatMessageSystem)),
+            default=-1,
+        )
+        state.messages.insert(last_system + 1, ChatMessageSystem(content=text))
+        return state
+
+    return solve
 
 
 @cache
@@ -79,19 +94,27 @@ def resolve_condition(condition: str = "vanilla", system_prompt: object = None) 
     return known[condition]
 
 
+PROMPT_FILE_SUFFIXES = (".txt", ".md", ".prompt")
+
+
 def _custom(value: str) -> Condition:
-    looks_like_path = (
-        "\n" not in value
-        and len(value) < 512
-        and (value.endswith((".txt", ".md")) or "/" in value or value.startswith("."))
-        and " " not in value.strip()
-    )
-    if looks_like_path:
-        path = Path(value).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"system_prompt file not found: {value}")
+    """A custom prompt: the contents of an existing file, else the literal text.
+
+    A one-line value that names a prompt file (suffix .txt/.md/.prompt, not a URL) but does not
+    exist is an error rather than silently becoming the prompt text.
+    """
+    candidate = value.strip()
+    single_line = "\n" not in candidate and len(candidate) < 1024
+    path = Path(candidate).expanduser() if single_line else None
+    if path is not None and path.is_file():
         text = path.read_text(encoding="utf-8").strip()
         if not text:
             raise ValueError(f"system_prompt file is empty: {value}")
         return Condition(name=CUSTOM, system_prompt=text, source=str(path.resolve()))
-    return Condition(name=CUSTOM, system_prompt=value.strip())
+    if (
+        path is not None
+        and "://" not in candidate
+        and candidate.lower().endswith(PROMPT_FILE_SUFFIXES)
+    ):
+        raise FileNotFoundError(f"system_prompt file not found: {value}")
+    return Condition(name=CUSTOM, system_prompt=candidate)

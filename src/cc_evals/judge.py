@@ -108,55 +108,79 @@ def _norm_token(token: str) -> str:
     return token.strip().strip("\"'`*.:,").lower()
 
 
+def match_label(token: str, labels: list[str]) -> str | None:
+    """The label a token stands for: equal to it, or an unambiguous prefix of two+ characters.
+
+    Matching is case-insensitive after stripping whitespace, quotes and punctuation, so ``" Yes"``
+    counts for ``yes`` and ``un`` for ``unclear``; a token that fits several labels counts for none.
+    """
+    tok = _norm_token(token)
+    if not tok:
+        return None
+    matches = [lab for lab in labels if lab.lower() == tok]
+    if not matches and len(tok) >= 2:
+        matches = [lab for lab in labels if lab.lower().startswith(tok)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _label_masses(reply: JudgeReply, labels: list[str]) -> dict[str, float] | None:
+    if reply.first_token_top_logprobs is None:
+        return None
+    mass = dict.fromkeys(labels, 0.0)
+    for token, logprob in reply.first_token_top_logprobs.items():
+        label = match_label(token, labels)
+        if label is not None:
+            mass[label] += math.exp(logprob)
+    return mass
+
+
 def token_probabilities(reply: JudgeReply, labels: list[str]) -> dict[str, float] | None:
     """Probability of each label from the first token's top logprobs, renormalised over labels.
 
-    A token counts for a label when, lower-cased and stripped, it equals the label or is an
-    unambiguous prefix of it (at least two characters), so ``un`` counts for ``unclear``.
-    Returns None when the reply has no logprobs and {} when no probability mass falls on a label.
+    Tokens are matched with :func:`match_label`. Returns None when the reply has no logprobs
+    and {} when no probability mass falls on a label.
     """
-    if reply.first_token_top_logprobs is None:
+    mass = _label_masses(reply, labels)
+    if mass is None:
         return None
-    wanted = [label.lower() for label in labels]
-    mass = dict.fromkeys(wanted, 0.0)
-    for token, logprob in reply.first_token_top_logprobs.items():
-        tok = _norm_token(token)
-        if not tok:
-            continue
-        matches = [lab for lab in wanted if lab == tok or (len(tok) >= 2 and lab.startswith(tok))]
-        if len(matches) == 1:
-            mass[matches[0]] += math.exp(logprob)
     total = sum(mass.values())
     if total <= 0:
         return {}
-    return {label: mass[label.lower()] / total for label in labels}
+    return {label: mass[label] / total for label in labels}
 
 
 def label_mass(reply: JudgeReply, labels: list[str]) -> float:
     """Unnormalised probability that the first token is one of ``labels`` (0 without logprobs)."""
-    if reply.first_token_top_logprobs is None:
-        return 0.0
-    wanted = [label.lower() for label in labels]
-    total = 0.0
-    for token, logprob in reply.first_token_top_logprobs.items():
-        tok = _norm_token(token)
-        if tok and any(lab == tok or (len(tok) >= 2 and lab.startswith(tok)) for lab in wanted):
-            total += math.exp(logprob)
-    return total
+    mass = _label_masses(reply, labels)
+    return sum(mass.values()) if mass else 0.0
+
+
+_INTEGER_TOKEN = re.compile(r"0|[1-9][0-9]{0,2}")
 
 
 def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[float, float] | None:
     """Probability-weighted mean of integer tokens in [lo, hi], renormalised, and their mass.
 
-    Returns None without logprobs; (nan, 0.0) when no token parses as such an integer.
+    Returns None without logprobs, and also when the judge's tokenizer split the number it wrote
+    over several tokens (reply "85", first token "8"): the first token's distribution then
+    describes a digit, not the score, so callers must use the text. Returns (nan, 0.0) when no
+    top token is such an integer.
     """
     if reply.first_token_top_logprobs is None:
+        return None
+    written = re.match(r"\s*([0-9]+)", reply.text)
+    sampled = max(reply.first_token_top_logprobs, key=lambda t: reply.first_token_top_logprobs[t])
+    if (
+        written
+        and sampled.strip() != written.group(1)
+        and written.group(1).startswith(sampled.strip())
+    ):
         return None
     weighted = 0.0
     mass = 0.0
     for token, logprob in reply.first_token_top_logprobs.items():
         tok = token.strip()
-        if not re.fullmatch(r"\d{1,3}", tok):
+        if not _INTEGER_TOKEN.fullmatch(tok):
             continue
         value = int(tok)
         if lo <= value <= hi:
@@ -175,28 +199,33 @@ def parse_fields(text: str, schema: dict[str, FieldSpec]) -> dict[str, str | int
     """Parse ``name: value`` lines for every field in ``schema``; None if any is missing or invalid.
 
     A field spec is either the list of allowed words (matched case-insensitively) or an inclusive
-    integer range ``(lo, hi)``.
+    integer range ``(lo, hi)``. The value must be the whole rest of its line (trailing full stop
+    allowed), and a field given twice with different values is invalid.
     """
     found: dict[str, str | int] = {}
     for name, spec in schema.items():
-        match = re.search(
-            rf"(?im)^\W*{re.escape(name)}\W*\s*[:=]\s*\W*([A-Za-z_]+|-?\d+(?:\.\d+)?)", text
+        values = re.findall(
+            rf"(?im)^[\s*_#>-]*{re.escape(name)}[\s*_]*[:=][\s*_\"']*([^\n]*?)[\s*_\"'.]*$", text
         )
-        if not match:
+        parsed: set[str | int] = set()
+        for raw in values:
+            value = _parse_value(raw, spec)
+            if value is None:
+                return None
+            parsed.add(value)
+        if len(parsed) != 1:
             return None
-        raw = match.group(1)
-        if isinstance(spec, tuple):
-            try:
-                number = float(raw)
-            except ValueError:
-                return None
-            lo, hi = spec
-            if not (lo <= number <= hi) or not number.is_integer():
-                return None
-            found[name] = int(number)
-        else:
-            word = raw.lower()
-            if word not in [s.lower() for s in spec]:
-                return None
-            found[name] = word
+        found[name] = parsed.pop()
     return found
+
+
+def _parse_value(raw: str, spec: FieldSpec) -> str | int | None:
+    if isinstance(spec, tuple):
+        if not re.fullmatch(r"[0-9]+", raw):
+            return None
+        number = int(raw)
+        lo, hi = spec
+        return number if lo <= number <= hi else None
+    word = raw.lower()
+    allowed = [s.lower() for s in spec]
+    return word if word in allowed else None

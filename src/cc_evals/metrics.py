@@ -37,3 +37,18 @@ def grouped_stderr(group_key: str) -> Metric:
         return cast(MetricProtocol, inner)(scores)
 
     return compute
+
+
+@metric(scores="unreduced")
+def scored_responses() -> Metric:
+    """Scored responses, every epoch counted.
+
+    Being an unreduced metric, it gives the scorer a second results entry whose
+    ``scored_samples`` / ``unscored_samples`` count responses rather than prompts: with epochs,
+    Inspect's reduced view counts a prompt as unscored only when all of its epochs are.
+    """
+
+    def compute(scores: list[SampleScore]) -> int:
+        return len(scores)
+
+    return compute

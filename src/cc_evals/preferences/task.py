@@ -17,10 +17,11 @@ from cc_evals.judge import (
     judge_generate,
     label_mass,
     load_rubric,
+    match_label,
     parse_fields,
     token_probabilities,
 )
-from cc_evals.metrics import rate
+from cc_evals.metrics import grouped_stderr, rate, scored_responses
 from cc_evals.preferences.dimensions import (
     Dimension,
     dimension_ids,
@@ -56,13 +57,14 @@ def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
 
 
 def build_task(
+    name: str,
     dimensions: str | list[str] | None,
     condition: str,
     system_prompt: str | list[str] | None,
     judge_mode: str,
     coherence_threshold: float,
 ) -> Task:
-    with user_input_errors("preferences"):
+    with user_input_errors(name):
         spec = family_spec()
         if judge_mode not in spec["judge"]["modes"]:
             raise ValueError(f"unknown judge_mode {judge_mode!r}; one of text, logprob")
@@ -100,7 +102,9 @@ def preferences(
     coherence_threshold: float = 50,
 ) -> Task:
     """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role."""
-    return build_task(dimensions, condition, system_prompt, judge_mode, coherence_threshold)
+    return build_task(
+        "preferences", dimensions, condition, system_prompt, judge_mode, coherence_threshold
+    )
 
 
 def _dimension_task(dimension_id: str) -> Any:
@@ -110,7 +114,9 @@ def _dimension_task(dimension_id: str) -> Any:
         judge_mode: str = "text",
         coherence_threshold: float = 50,
     ) -> Task:
-        return build_task(dimension_id, condition, system_prompt, judge_mode, coherence_threshold)
+        return build_task(
+            name, dimension_id, condition, system_prompt, judge_mode, coherence_threshold
+        )
 
     name = f"preferences_{dimension_id}"
     dimension_task.__name__ = dimension_task.__qualname__ = name
@@ -131,7 +137,9 @@ def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
         rate(),
         stderr(),
         grouped(mean(), "dimension", all=False),
+        grouped_stderr("dimension"),
         grouped(mean(), "cluster", all=False, name_template="cluster_{group_name}"),
+        scored_responses(),
     ]
 )
 def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) -> Scorer:
@@ -202,7 +210,7 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
                 )
                 base.update(label_probs=probs, logprob_fallback=False)
             else:
-                word = _match_label(reply.text, labels)
+                word = match_label(reply.text, labels)
                 if word is None:
                     return _unscored(
                         "grader_failed", "judge gave no usable logprobs or word", **base
@@ -221,11 +229,3 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
         return Score(value=value, answer=verdict, explanation=reply.text, metadata=base)
 
     return score
-
-
-def _match_label(text: str, labels: list[str]) -> str | None:
-    word = text.strip().strip("\"'`*.:,").lower()
-    if not word:
-        return None
-    matches = [lab for lab in labels if lab == word or (len(word) >= 2 and lab.startswith(word))]
-    return matches[0] if len(matches) == 1 else None
