@@ -74,6 +74,110 @@ def add_suite_parser(sub: argparse._SubParsersAction) -> None:
     add(sub)
 
 
+def add_demo_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="run a slice of the suite offline on the embedded SmolLM2 (needs cc-evals[local])",
+        description=(
+            "Start a private llama.cpp server for SmolLM2-135M-Instruct, run the slice in "
+            "tasks/demo.yaml against it, write Inspect logs and print a per-family summary. "
+            "The judge is the default judge if its API key is set, otherwise SmolLM2 itself "
+            "(a toy judge, announced as such)."
+        ),
+    )
+    p.add_argument(
+        "--judge",
+        default="auto",
+        help="auto (default judge if its key is set, else the local toy judge), local, "
+        "or any Inspect model name",
+    )
+    p.add_argument("--log-dir", default="logs", help="where the logs go (default: logs)")
+    p.add_argument("--limit", type=int, help="samples per entry (overrides tasks/demo.yaml)")
+    p.add_argument("--epochs", type=int, help="epochs per entry (overrides tasks/demo.yaml)")
+    p.add_argument("--entry", action="append", help="run only this entry (its label); repeatable")
+    p.add_argument("--model-file", help="a different GGUF to evaluate instead of SmolLM2")
+    p.add_argument("--threads", type=int, default=2, help="llama.cpp threads (default 2)")
+    p.add_argument("--max-connections", type=int, default=2, help="concurrent requests (default 2)")
+    p.add_argument("--display", help="Inspect display (full, rich, plain, log, none)")
+    p.set_defaults(handler=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cc_evals.demo import run_demo
+    from cc_evals.local_server import LocalServerError
+
+    for name in ("limit", "epochs", "threads", "max_connections"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    try:
+        logs = run_demo(
+            judge=args.judge,
+            log_dir=args.log_dir,
+            limit=args.limit,
+            epochs=args.epochs,
+            entries=args.entry,
+            model_path=args.model_file,
+            threads=args.threads,
+            max_connections=args.max_connections,
+            display=args.display,
+        )
+    except LocalServerError as ex:
+        print(f"cc-evals demo: error: {ex}", file=sys.stderr)
+        return 2
+    return 0 if all(log.status == "success" for log in logs) else 1
+
+
+def add_serve_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve a local GGUF (default SmolLM2) for `inspect eval` (needs cc-evals[local])",
+    )
+    p.add_argument("--model-file", help="path to a .gguf file (default: the embedded SmolLM2)")
+    p.add_argument("--alias", help="model name it answers to (default: file stem / smollm2)")
+    p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--threads", type=int, default=2, help="llama.cpp threads (default 2)")
+    p.add_argument("--n-ctx", type=int, default=4096, help="context length (default 4096)")
+    p.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+    import time
+
+    from cc_evals.local_server import SMOLLM2_ALIAS, LocalServerError, local_server
+
+    alias = args.alias or (
+        SMOLLM2_ALIAS if args.model_file is None else args.model_file.rsplit("/", 1)[-1]
+    ).removesuffix(".gguf")
+    try:
+        with local_server(
+            args.model_file, alias=alias, port=args.port, n_threads=args.threads, n_ctx=args.n_ctx
+        ) as server:
+            print(f"serving {server.model_path} as '{alias}' at {server.base_url}")
+            print("evaluate it from another shell, e.g.:")
+            print(
+                f"  inspect eval cc_evals/self_report --model {server.model_name} "
+                f"--model-base-url {server.base_url}"
+            )
+            print(
+                f"  LLAMA_CPP_PYTHON_BASE_URL={server.base_url} inspect eval cc_evals/self_report "
+                f"--model {server.model_name} --model-role grader=<judge>"
+            )
+            print("stop with Ctrl-C", flush=True)
+            # `kill` should stop the server as cleanly as Ctrl-C does (the `with` stops it)
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+            while server.running():
+                time.sleep(1)
+            print(f"cc-evals serve: error: server exited; log {server.log_path}", file=sys.stderr)
+            return 1
+    except LocalServerError as ex:
+        print(f"cc-evals serve: error: {ex}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
 def add_external_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "external",
@@ -114,6 +218,8 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_report_parser,
     add_gate_parser,
     add_suite_parser,
+    add_demo_parser,
+    add_serve_parser,
     add_introspection_parser,
     add_external_parser,
 ]
