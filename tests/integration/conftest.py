@@ -1,6 +1,6 @@
 """Fixtures for tests against the real local SmolLM2 server (``pytest -m integration``).
 
-These need ``cc-evals[local]`` (see .ci/install-local.sh). Without it they fail with the
+These need ``cc-evals[local]`` (see scripts/install-local.sh). Without it they fail with the
 install hint rather than skip: a skipped integration suite would look like a passing one.
 Every server a test starts is stopped by the fixture (or the test's own ``with``), also on
 failure, and every test runs under a wall-clock alarm so nothing can hang CI.

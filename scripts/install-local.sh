@@ -8,7 +8,7 @@
 # runs to get the fast path. The requirement list is read from pyproject.toml so the
 # extra stays defined in one place.
 #
-# Usage: .ci/install-local.sh   (installs into $PYTHON, else ./.venv/bin/python, else `python`)
+# Usage: scripts/install-local.sh   (installs into $PYTHON, else ./.venv/bin/python, else `python`)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
