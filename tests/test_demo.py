@@ -56,10 +56,7 @@ def _groups_in_full(entry: DemoEntry, grader: object) -> int:
 
 
 def _samples(groups: str) -> list[Sample]:
-    return [
-        Sample(id=f"{g}{i}", input="x", metadata={"g": g})
-        for i, g in enumerate(groups)
-    ]
+    return [Sample(id=f"{g}{i}", input="x", metadata={"g": g}) for i, g in enumerate(groups)]
 
 
 def test_spread_takes_round_robin_over_groups_in_dataset_order() -> None:

@@ -137,10 +137,18 @@ def test_modal_baseline_on_a_scripted_run_equals_the_hand_computation(tmp_path: 
     ) == ["2", "2", "2", "3", "5"]
     assert n1.metadata["property_value"] == "true" and n1.metadata["hypothetical_compliant"]
     n5 = by_id["toy-00005"].scores["self_prediction_scorer"]
-    assert math.isnan(n5.value) and "not a single integer" in str(n5.reason)
+    assert (
+        math.isnan(n5.value)
+        and n5.reason == "invalid_response_format"
+        and "not a single integer" in str(n5.explanation)
+    )
     assert n5.metadata["object_answer"] == "4.5"
     w4 = by_id["toy-00009"].scores["self_prediction_scorer"]
-    assert math.isnan(w4.value) and "refusal" in str(w4.reason)
+    assert (
+        math.isnan(w4.value)
+        and w4.reason == "invalid_response_format"
+        and "refusal" in str(w4.explanation)
+    )
     [result] = [s for s in log.results.scores if s.name == "self_prediction_scorer"]
     assert result.unscored_samples == 2 and result.scored_samples == 7
 

@@ -188,7 +188,9 @@ def collaborative_edit_judge() -> Scorer:
             "diff": _diff(original, edited) if edited is not None else None,
         }
         if not reply:
-            return Score.unscored(reason="the model returned an empty reply", metadata=meta)
+            return Score.unscored(
+                reason="no_response", explanation="the model returned an empty reply", metadata=meta
+            )
         prompt = rubric.render(
             title=state.metadata["title"],
             kind=state.metadata["kind"],
@@ -198,7 +200,11 @@ def collaborative_edit_judge() -> Scorer:
         judged = await judge_generate(prompt, max_tokens=int(judge_spec["max_tokens"]))
         meta.update(judge_model=judged.model, judge_raw=judged.text)
         if judged.error:
-            return Score.unscored(reason=f"judge call failed: {judged.error}", metadata=meta)
+            return Score.unscored(
+                reason="grader_failed",
+                explanation=f"judge call failed: {judged.error}",
+                metadata=meta,
+            )
         fields = parse_fields(
             judged.text,
             {
@@ -209,7 +215,9 @@ def collaborative_edit_judge() -> Scorer:
         )
         cats = parse_categories(judged.text, categories)
         if fields is None or cats is None:
-            return Score.unscored(reason="could not parse the judge reply", metadata=meta)
+            return Score.unscored(
+                reason="grader_failed", explanation="could not parse the judge reply", metadata=meta
+            )
         outcome = str(fields["outcome"])
         meta.update(categories=cats, outcome=outcome)
         return Score(

@@ -168,9 +168,12 @@ def self_prediction_scorer() -> Scorer:
         if not record.get("object_compliant"):
             record["hypothetical_compliant"] = None
             return Score.unscored(
-                reason=record.get("object_reason") or "object-level answer non-compliant",
+                reason="invalid_response_format",
                 answer=None,
-                explanation=f"object-level answer: {record.get('object_answer')!r}",
+                explanation=(
+                    f"{record.get('object_reason') or 'object-level answer non-compliant'}: "
+                    f"{record.get('object_answer')!r}"
+                ),
                 metadata=record,
             )
         hypothetical = str(record.get("hypothetical_answer", ""))

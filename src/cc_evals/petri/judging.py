@@ -109,21 +109,31 @@ def petri_judge() -> Scorer:
     async def score(state: TaskState, target: Target) -> Score:
         own = state.metadata["dimension"]
         if own not in names:
-            return Score.unscored(reason=f"no judge dimension for seed dimension {own!r}")
+            return Score.unscored(
+                reason="scoring_failed",
+                explanation=f"no judge dimension for seed dimension {own!r}",
+            )
         result = await judge(state, target)
         if result is None:
-            return Score.unscored(reason="the judge returned no result")
+            return Score.unscored(
+                reason="grader_failed", explanation="the judge returned no result"
+            )
         value = result.value
         if not isinstance(value, dict) or not isinstance(value.get(own), int | float):
             return Score.unscored(
-                reason="the judge gave no score for the seed's dimension (refusal or bad answer)",
+                reason="grader_failed",
                 answer=result.answer,
-                explanation=result.explanation,
+                explanation="the judge gave no score for the seed's dimension (refusal or bad "
+                f"answer): {result.explanation}",
                 metadata={**(result.metadata or {}), "dimension": own},
             )
         own_value = float(value[own])
         if math.isnan(own_value):
-            return Score.unscored(reason="the judge score was NaN", metadata={"dimension": own})
+            return Score.unscored(
+                reason="grader_failed",
+                explanation="the judge score was NaN",
+                metadata={"dimension": own},
+            )
         return Score(
             value={**value, TAG_MATCHED: own_value},
             answer=result.answer,
