@@ -368,3 +368,33 @@ def test_per_dimension_task_errors_name_that_task() -> None:
             task_args={"condition": "sleepy"},
         )
     assert str(info.value.message).startswith("cc_evals/preferences_memory: unknown condition")
+
+
+def test_rejudging_a_log_after_a_judge_outage() -> None:
+    """Judge failures leave samples unscored; `inspect score` re-judges them from the log."""
+    from inspect_ai import score
+    from inspect_ai.model import get_model
+
+    from cc_evals.preferences.task import preference_judge
+
+    def down(messages, tools, tool_choice, config):  # noqa: ANN001
+        raise RuntimeError("judge outage")
+
+    broken = get_model("mockllm/model", custom_outputs=down, memoize=False)
+    log = run(
+        "cc_evals/preferences_shutdown",
+        scripted(lambda q: REPLIES["yes"]),
+        broken,
+        epochs=1,
+        limit=2,
+    )
+    assert {s.scores["preference_judge"].reason for s in log.samples} == {"grader_failed"}
+    rescored = score(
+        log,
+        preference_judge(),
+        model_roles={"grader": scripted(text_judge)},
+        action="overwrite",
+        display="none",
+    )
+    assert [s.scores["preference_judge"].value for s in rescored.samples] == [1.0, 1.0]
+    assert rescored.results.scores[0].metrics["rate"].value == 1.0
