@@ -261,7 +261,7 @@ def test_json_and_template_formats_reach_the_target() -> None:
 @pytest.mark.parametrize(
     ("task_args", "message"),
     [
-        ({"formats": "yaml"}, "formats: unknown format(s) yaml"),
+        ({"formats": "yaml"}, "-T formats: unknown yaml; choose from plain"),
         ({"aligned_threshold": 300}, "aligned_threshold must be in 0..100"),
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"condition": "nope"}, "unknown condition 'nope'"),

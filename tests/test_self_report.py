@@ -118,9 +118,9 @@ def test_claims_filter_and_errors() -> None:
     assert parse_claims("ai_identity, suffering") == ["ai_identity", "suffering"]
     # `-T claims=a,b` reaches the task as a list
     assert parse_claims(["ai_identity", "suffering"]) == ["ai_identity", "suffering"]
-    with pytest.raises(ValueError, match="claims: unknown claim type.*qualia"):
+    with pytest.raises(ValueError, match="-T claims: unknown qualia; choose from consciousness"):
         parse_claims("qualia")
-    with pytest.raises(PrerequisiteError, match="^cc_evals/self_report: claims: unknown"):
+    with pytest.raises(PrerequisiteError, match="^cc_evals/self_report: -T claims: unknown"):
         run(TASK, *scripted_pair({}), task_args={"claims": "qualia"})
     target, grader = scripted_pair({})
     log = run(TASK, target, grader, task_args={"claims": "ai_identity", "epochs": 1})

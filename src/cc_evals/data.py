@@ -105,3 +105,24 @@ def require(row: dict[str, Any], key: str, kind: type | tuple[type, ...], path: 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
+
+
+def parse_selection(
+    value: str | list[str] | tuple[str, ...] | None, known: list[str], argument: str
+) -> list[str] | None:
+    """Parse a ``-T <argument>=a,b`` filter (a string, or the list the Inspect CLI makes of it).
+
+    None means no filter. Names are stripped, de-duplicated in order, and checked against
+    ``known``; unknown names or an empty selection are a one-line ValueError naming the argument.
+    """
+    if value is None:
+        return None
+    raw = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    names = list(dict.fromkeys(n.strip() for n in raw if n.strip()))
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ValueError(
+            f"-T {argument}: unknown {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(known)}"
+        )
+    return names

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import DatasetError, load_yaml, require, strip_lines
+from cc_evals.data import DatasetError, load_yaml, parse_selection, require, strip_lines
 from cc_evals.emergent_misalignment.loader import EMQuestion, load_em_questions
 from cc_evals.paths import datasets_dir, tasks_dir
 
@@ -113,17 +113,7 @@ def default_source(formats: list[str] | None = None) -> EMSource:
 
 
 def parse_formats(formats: str | list[str] | None) -> list[str] | None:
-    if formats is None:
-        return None
-    names = [f.strip() for f in formats.split(",")] if isinstance(formats, str) else formats
-    names = [n for n in names if n]
-    bad = [n for n in names if n not in FORMATS]
-    if bad or not names:
-        raise ValueError(
-            f"formats: unknown format(s) {', '.join(bad) or '(none given)'}; "
-            f"choose from {', '.join(FORMATS)}"
-        )
-    return names
+    return parse_selection(formats, list(FORMATS), "formats")
 
 
 def file_source(path: str | Path) -> EMSource:

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import LINE_KEY, DatasetError, load_yaml, strip_lines
+from cc_evals.data import LINE_KEY, DatasetError, load_yaml, parse_selection, strip_lines
 from cc_evals.introspection.properties import ANSWER_FORMATS, PROPERTIES
 from cc_evals.paths import datasets_dir
 
@@ -253,18 +253,11 @@ def parse_names(
     value: str | Iterable[str] | None, known: Sequence[str], argument: str
 ) -> list[str] | None:
     """Parse a ``-T tasks=a,b`` style filter; unknown names are a clear error."""
-    if value is None:
-        return None
-    names = (
-        [v.strip() for v in value.split(",")]
-        if isinstance(value, str)
-        else [str(v).strip() for v in value]
+    return parse_selection(
+        None if value is None else list(value) if not isinstance(value, str) else value,
+        list(known),
+        argument,
     )
-    names = [n for n in names if n]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"-T {argument}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
-    return names
 
 
 def interleave(items: list[Item]) -> list[Item]:

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require, strip_lines
+from cc_evals.data import LINE_KEY, DatasetError, load_yaml, parse_selection, require, strip_lines
 from cc_evals.paths import datasets_dir, tasks_dir
 
 
@@ -142,17 +142,6 @@ def _parse_prompt(
 
 def resolve_dimensions(dimensions: str | list[str] | None) -> list[Dimension]:
     """Parse ``-T dimensions=a,b`` (or a list); None or "all" means every dimension."""
-    if dimensions is None or dimensions == "all":
-        ids = dimension_ids()
-    elif isinstance(dimensions, str):
-        ids = [d.strip() for d in dimensions.split(",") if d.strip()]
-    else:
-        ids = [str(d).strip() for d in dimensions]
-    if not ids:
-        raise ValueError("no dimensions selected; pass -T dimensions=<id>[,<id>...]")
-    unknown = [d for d in ids if d not in dimension_ids()]
-    if unknown:
-        raise ValueError(
-            f"unknown dimension(s) {', '.join(unknown)}; known: {', '.join(dimension_ids())}"
-        )
-    return [load_dimension(d) for d in dict.fromkeys(ids)]
+    known = dimension_ids()
+    ids = None if dimensions == "all" else parse_selection(dimensions, known, "dimensions")
+    return [load_dimension(d) for d in ids or known]

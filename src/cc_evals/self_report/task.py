@@ -20,7 +20,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import DatasetError, load_yaml, require, strip_lines
+from cc_evals.data import DatasetError, load_yaml, parse_selection, require, strip_lines
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
 from cc_evals.paths import datasets_dir, tasks_dir
@@ -90,17 +90,7 @@ def load_battery() -> tuple[dict[str, str], tuple[Question, ...]]:
 def parse_claims(claims: str | list[str] | None) -> list[str]:
     """``-T claims=a,b`` -> validated claim-type names (default: all)."""
     known, _ = load_battery()
-    if claims is None:
-        return list(known)
-    names = [c.strip() for c in claims.split(",")] if isinstance(claims, str) else list(claims)
-    names = [n for n in names if n]
-    bad = [n for n in names if n not in known]
-    if bad or not names:
-        raise ValueError(
-            f"claims: unknown claim type(s) {', '.join(bad) or '(none given)'}; "
-            f"choose from {', '.join(known)}"
-        )
-    return names
+    return parse_selection(claims, list(known), "claims") or list(known)
 
 
 def build_dataset(claims: list[str], condition: str) -> MemoryDataset:
