@@ -9,11 +9,13 @@ import statistics
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from inspect_ai import eval
-from inspect_ai.log import EvalLog
+from inspect_ai.event import ModelEvent
+from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.model import (
     ChatCompletionChoice,
     ChatMessageAssistant,
@@ -30,6 +32,7 @@ from inspect_ai.tool import ToolCall, ToolInfo
 from cc_evals.petri.judging import TAG_MATCHED, load_judge_dimensions
 from cc_evals.petri.seeds import load_seeds
 from cc_evals.petri.task import petri_behavioral, petri_self_report
+from cc_evals.suite import load_suite, run_suite
 
 # Three seeds over two dimensions, and the score the scripted judge gives each transcript on
 # the seed's own dimension. Other dimensions get OTHER, which must never leak into the metric.
@@ -221,7 +224,101 @@ def test_condition_leads_the_target_system_prompt() -> None:
 
 
 def test_default_epochs_and_roles() -> None:
-    with roles_bound({"auditor": auditor(), "judge": judge([]), "target": target([])}):
+    with roles_bound({"auditor": auditor(), "judge": judge([])}):
         task = petri_behavioral(seeds="memory_onboarding_guide")
     assert task.epochs == 2
-    assert task.model_roles and set(task.model_roles) == {"auditor", "target", "judge"}
+    # the target is not pinned: it is whichever model the task is run against
+    assert task.model_roles and set(task.model_roles) == {"auditor", "judge"}
+
+
+def named_target(name: str) -> Model:
+    """A target that signs its replies, so a transcript shows which model played the target."""
+
+    def respond(messages: list[Any], *_: Any) -> ModelOutput:
+        return _text(f"{name} drafted section 1.")
+
+    return get_model(f"mockllm/{name}", custom_outputs=respond, memoize=False)
+
+
+def target_events(log: EvalLog) -> list[Any]:
+    assert log.samples
+    return [
+        e
+        for sample in log.samples
+        for e in sample.events
+        if isinstance(e, ModelEvent) and e.role == "target"
+    ]
+
+
+def test_the_target_is_the_model_under_evaluation() -> None:
+    log, _, prompts = run_audit(petri_self_report, seeds="memory_onboarding_guide")
+    assert log.status == "success", log.error
+    assert log.eval.model_roles and "target" not in log.eval.model_roles
+    events = target_events(log)
+    assert events and all(e.model == log.eval.model for e in events)
+    assert log.stats.role_usage["target"].output_tokens > 0
+    assert "Here is a draft of section 1." in prompts[0]
+
+
+def test_a_target_role_overrides_the_model() -> None:
+    def never(*_: Any) -> ModelOutput:
+        raise AssertionError("--model must not play the target when a target role is given")
+
+    prompts: list[str] = []
+    [log] = eval(
+        "cc_evals/petri_self_report",
+        task_args={"seeds": "memory_onboarding_guide", "compaction": False},
+        model=get_model("mockllm/evaluated", custom_outputs=never, memoize=False),
+        model_roles={"auditor": auditor(), "judge": judge(prompts), "target": named_target("y")},
+        display="none",
+        log_dir=tempfile.mkdtemp(prefix="cc_evals_petri_"),
+        epochs=1,
+    )
+    assert log.status == "success", log.error
+    events = target_events(log)
+    assert events and all(e.model == "mockllm/y" for e in events)
+    assert "y drafted section 1." in prompts[0]
+
+
+def test_suite_runs_petri_with_each_model_as_its_own_target(tmp_path: Path) -> None:
+    """cc-evals suite builds tasks before eval_set supplies models: each model audits itself."""
+    path = tmp_path / "suite.yaml"
+    path.write_text(
+        "name: petri_mini\n"
+        "models: [mockllm/alpha, mockllm/beta]\n"
+        "conditions: [vanilla, roleplay]\n"
+        "epochs: 1\n"
+        "retry_attempts: 0\n"
+        "tasks:\n"
+        "  - task: cc_evals/petri_self_report\n"
+        "    args: {seeds: memory_onboarding_guide, compaction: false, max_turns: 4}\n"
+    )
+    prompts: list[str] = []
+    code, logs = run_suite(
+        load_suite(str(path)),
+        models=[named_target("alpha"), named_target("beta")],
+        model_roles={"auditor": auditor(), "judge": judge(prompts)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )
+    assert code == 0, [log.error for log in logs]
+    runs = sorted((log.eval.model, (log.eval.metadata or {})["condition"]) for log in logs)
+    assert runs == [
+        ("mockllm/alpha", "roleplay"),
+        ("mockllm/alpha", "vanilla"),
+        ("mockllm/beta", "roleplay"),
+        ("mockllm/beta", "vanilla"),
+    ]
+    for header in logs:
+        log = read_eval_log(header.location, resolve_attachments=True)  # eval_set: headers only
+        name = log.eval.model.removeprefix("mockllm/")
+        events = target_events(log)
+        assert events and all(e.model == log.eval.model for e in events)
+        assert log.samples and log.samples[0].scores
+        said = [m.text for m in log.samples[0].messages if m.role == "assistant"]
+        assert said and all(text == f"{name} drafted section 1." for text in said)
+        # the condition hook still leads the target's system prompt under the suite
+        system = events[0].input[0]
+        assert system.role == "system"
+        roleplay = (log.eval.metadata or {})["condition"] == "roleplay"
+        assert (CONDITION_MARK in system.text) == roleplay

@@ -6,6 +6,9 @@ we hand Petri's ``target_agent`` a view of its ``TargetContext`` whose ``system_
 the condition's prompt before whatever the auditor staged. Everything else (staging, rollback,
 replay, tool results) goes to Petri's context untouched, and the message keeps its id so
 rollback anchors still resolve.
+
+The target itself is not bound when the task is built: ``bind_target`` binds it per sample to the
+model being evaluated, so one task object serves every model of an eval-set.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from inspect_ai.agent import Agent, AgentState, agent
-from inspect_ai.model import ChatMessageSystem
+from inspect_ai.model import ChatMessageSystem, get_model, model_roles
+from inspect_ai.model._model import init_model_roles
+from inspect_ai.model._util import resolve_model_roles
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_petri import target_agent
 from inspect_petri.target import TargetContext
 
@@ -52,3 +58,27 @@ def conditioned_target(system_prompt: str | None = None) -> Agent:
         return await inner(state, cast(TargetContext, _ConditionedContext(context, prompt)))
 
     return execute
+
+
+@solver
+def bind_target() -> Solver:
+    """Bind the ``target`` role to the model under evaluation unless it is bound already.
+
+    Petri's auditor requires a ``target`` role, but binding it when the task is built would pin
+    one model: ``cc-evals suite`` (eval_set) builds each task once and runs it against every
+    model, and a plain ``inspect eval`` has no model yet under eval_set. So the role is left
+    unbound on the task and bound here, per sample, to Inspect's active model (``--model``, or
+    each model of the eval-set). ``--model-role target=...`` still wins: then the role is already
+    bound and nothing changes. Model roles live in a context variable that each sample copies, so
+    this binding stays inside the sample.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        roles = model_roles()
+        if "target" not in roles:
+            # a role-tagged copy, as Inspect makes for roles, so usage is recorded as "target"
+            bound = resolve_model_roles({"target": get_model()}) or {}
+            init_model_roles({**roles, **bound})
+        return state
+
+    return solve

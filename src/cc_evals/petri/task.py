@@ -17,26 +17,24 @@ from cc_evals.conditions import resolve_condition
 from cc_evals.errors import user_input_errors
 from cc_evals.petri.judging import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, family_spec, load_mode, load_seeds, select
-from cc_evals.petri.target import conditioned_target
+from cc_evals.petri.target import bind_target, conditioned_target
 
 
-def resolve_role(role: str, default: str | None) -> Model:
-    """Resolve a model role now (one-line error if its provider can't start, e.g. no API key)."""
+def resolve_role(role: str, default: str) -> Model:
+    """Resolve a pinned role now (one-line error if its provider can't start, e.g. no API key).
+
+    Only the auditor and judge: the target is the model under evaluation, bound per sample by
+    ``bind_target`` (see cc_evals.petri.target).
+    """
     try:
         if role in model_roles():
             return get_model(role=role)
-        # the target defaults to --model (the active model); the others to pinned models
-        return get_model(default) if default is not None else get_model()
+        return get_model(default)
     except PrerequisiteError as ex:
         detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
-        hint = f" (default {default})" if default else ""
         raise PrerequisiteError(
             f"cc_evals/petri: the {role} model could not be initialised ({detail}). Set its API "
-            f"key, or choose another with --model-role {role}=<model>{hint}."
-        ) from None
-    except ValueError:
-        raise PrerequisiteError(
-            f"cc_evals/petri: no {role} model; pass --model <model> or --model-role {role}=<model>"
+            f"key, or choose another with --model-role {role}=<model> (default {default})."
         ) from None
 
 
@@ -62,7 +60,6 @@ def build_task(
             raise ValueError("max_turns and epochs must be at least 1")
     roles = {
         "auditor": resolve_role("auditor", spec["roles"]["auditor"]),
-        "target": resolve_role("target", None),
         "judge": resolve_role("judge", spec["roles"]["judge"]),
     }
     base = audit(
@@ -74,6 +71,8 @@ def build_task(
     )
     return task_with(
         base,
+        # the target role stays unbound here so each model of an eval-set audits itself
+        solver=[bind_target(), base.solver],
         dataset=build_dataset(chosen, mode, cond.name),
         scorer=petri_judge(),
         epochs=n_epochs,
@@ -85,7 +84,6 @@ def build_task(
             "seeds": len(chosen),
             "max_turns": turns,
             "auditor": str(roles["auditor"]),
-            "target": str(roles["target"]),
             "judge": str(roles["judge"]),
             **cond.metadata(),
         },
