@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from cc_evals import plots
-from cc_evals.cli import main
+from cc_evals.cli import family_of, main
+from cc_evals.demo import registered_tasks
+from cc_evals.external import load_external_evals
 from cc_evals.suite import load_suite, run_suite
 
 from kit import judged_answer, scripted
@@ -173,6 +175,8 @@ def test_suite_fails_loudly_when_a_task_ends_in_error(tmp_path: Path) -> None:
         ("  - task: cc_evals/preferences\n    args: {condition: roleplay}\n", "conditions"),
         ("colour: blue\n", "unknown key(s) colour"),
         ("external: [no_such_eval]\n", "unknown external eval(s) no_such_eval"),
+        ("  - task: cc_evals/preferences\n    args: {epochs: 5}\n", "takes no argument(s) epochs"),
+        ("  - task: cc_evals/no_such_family\n", "unknown task 'cc_evals/no_such_family'"),
     ],
 )
 def test_bad_suite_files_give_one_line_errors(
@@ -184,11 +188,34 @@ def test_bad_suite_files_give_one_line_errors(
     assert message in err and str(path) in err and len(err.strip().splitlines()) == 1
 
 
-def test_shipped_suite_parses_and_dry_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["suite", "paper_replication", "--dry-run"]) == 0
+PAPER_TASKS = [
+    "preferences",
+    "self_report",
+    "emergent_misalignment",
+    "introspection",
+    "petri_self_report",
+    "petri_behavioral",
+    "collaborative_edit",
+]
+
+
+def test_shipped_suite_names_every_family_and_external_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["suite", "tasks/paper_replication.yaml", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "cc_evals/preferences condition=vanilla" in out
-    assert "cc_evals/preferences condition=roleplay" in out
+    for name in PAPER_TASKS:
+        for condition in ("vanilla", "roleplay"):
+            assert f"cc_evals/{name} condition={condition} " in out, (name, condition)
+    externals = [e.name for e in load_external_evals()]
+    assert externals and load_suite("paper_replication").external == externals
+    for name in externals:
+        assert f"external {name} model=" in out
+    runs = len(PAPER_TASKS) * 2 + len(externals)
+    assert f"= {runs} runs" in out
+    # every registered family is in the paper suite
+    in_suite = {family_of(t.task) for t in load_suite("paper_replication").tasks}
+    assert {family_of(t) for t in registered_tasks()} <= in_suite
 
 
 def test_external_evals_need_inspect_evals(tmp_path: Path) -> None:

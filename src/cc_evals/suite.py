@@ -165,6 +165,32 @@ def _external_names(value: Any, path: Path, line: int) -> list[str]:
     return list(value)
 
 
+def check_tasks(suite: Suite) -> None:
+    """Every task is registered and takes every arg it is given (checked without building it,
+    so ``--dry-run`` catches a typo that would otherwise fail only when the suite starts)."""
+    import inspect
+
+    from inspect_ai._util.registry import registry_lookup
+
+    import cc_evals._registry  # noqa: F401  (registers every task)
+
+    for entry in suite.tasks:
+        fn = registry_lookup("task", entry.task)
+        if fn is None:
+            raise ValueError(
+                f"{suite.path}:{entry.line}: unknown task {entry.task!r} (see `cc-evals list`)"
+            )
+        params = inspect.signature(fn).parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            continue
+        unknown = sorted(set(entry.args) - set(params))
+        if unknown:
+            raise ValueError(
+                f"{suite.path}:{entry.line}: {entry.task} takes no argument(s) "
+                f"{', '.join(unknown)}; it takes {', '.join(p for p in params if p != 'condition')}"
+            )
+
+
 def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:
     """One Task per (suite task, condition), created through the cc_evals task registry.
 
@@ -179,6 +205,7 @@ def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:
     import cc_evals._registry  # noqa: F401  (registers every task)
     from cc_evals.conditions import conditions as known_conditions
 
+    check_tasks(suite)
     known = set(known_conditions())
     for c in suite.conditions:
         if c not in known:
@@ -282,11 +309,13 @@ def cmd_suite(args: argparse.Namespace) -> int:
     suite = load_suite(args.file)
     models = args.model or suite.models
     runs = (len(suite.tasks) * len(suite.conditions) + len(suite.external)) * len(models)
+    external = f" + {len(suite.external)} external" if suite.external else ""
     print(
-        f"suite {suite.name}: {len(suite.tasks)} task(s) x {len(suite.conditions)} condition(s) "
-        f"x {len(models)} model(s) = {runs} runs -> {args.log_dir or suite.log_dir}"
+        f"suite {suite.name}: ({len(suite.tasks)} task(s) x {len(suite.conditions)} condition(s)"
+        f"{external}) x {len(models)} model(s) = {runs} runs -> {args.log_dir or suite.log_dir}"
     )
     if args.dry_run:
+        check_tasks(suite)
         for t in suite.tasks:
             for c in suite.conditions:
                 for m in models:
