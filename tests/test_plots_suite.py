@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cc_evals import plots
-from cc_evals.cli import family_of, main
+from cc_evals.cli import build_parser, family_of, main
 from cc_evals.demo import registered_tasks
 from cc_evals.external import load_external_evals
 from cc_evals.suite import load_suite, run_suite
@@ -236,3 +237,22 @@ def test_external_evals_need_inspect_evals(tmp_path: Path) -> None:
         from cc_evals.suite import _external_tasks
 
         assert len(_external_tasks(suite)) == 1
+
+
+def test_readme_workflow_sets_every_key_and_its_commands_parse() -> None:
+    """The documented CI job: the keys the paper suite needs, and cc-evals lines that parse."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("# .github/workflows/gate-checkpoint.yml")
+    workflow = text[start : text.index("```", start)]
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN"):
+        assert f"{key}: ${{{{ secrets.{key} }}}}" in workflow, key
+    assert "inspect-evals" in workflow  # the suite's `external: all` needs it
+    lines = [ln.strip().removeprefix("run: ") for ln in workflow.splitlines()]
+    commands = [ln for ln in lines if ln.startswith("cc-evals ")]
+    assert {c.split()[1] for c in commands} == {"suite", "gate", "report"}
+    for line in commands:
+        argv = shlex.split(line.split(" > ")[0].split(" || ")[0])[1:]
+        args = build_parser().parse_args(argv)
+        if args.command == "gate":
+            # external inspect_evals logs sit in the candidate dir: skipped, not a failure
+            assert args.skip_foreign
