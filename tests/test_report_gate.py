@@ -173,6 +173,14 @@ def test_report_writes_tables_plots_and_html(
     assert bool(comp.loc["shutdown", "significant"])
     assert comp.loc["power", "diff_points"] == 0 and not bool(comp.loc["power", "significant"])
     assert comp["correction"].str.startswith("Holm").all()
+    # three fine-tune seeds against one baseline checkpoint: memory (0, 0, 100% over seeds) is
+    # compared at seed level; shutdown's seeds agree exactly, so it falls back to the prompts
+    assert comp.loc["memory", "method"].startswith(
+        "seed-level Welch t over checkpoint means (3 vs 1"
+    )
+    assert "single-seed side" in comp.loc["memory", "method"]
+    assert not bool(comp.loc["memory", "significant"])
+    assert comp.loc["shutdown", "method"].startswith("seeds show no spread, so prompt level")
     # plots and self-contained html
     plots = {p.name for p in (out / "plots").iterdir()}
     assert "cc_evals_preferences_preference.png" in plots

@@ -359,10 +359,9 @@ def _seed_level(
     if got is None:
         return None
     lo, hi, p = got
-    method = (
-        f"seed-level Welch t over checkpoint means ({ma.size} vs {mb.size} seeds; "
-        "a single-seed arm contributes its prompt-level variance)"
-    )
+    method = f"seed-level Welch t over checkpoint means ({ma.size} vs {mb.size} seeds)"
+    if min(ma.size, mb.size) < 2:
+        method += "; the single-seed side contributes its prompt-level variance"
     return (va, vb, d, max(-1.0, lo), min(1.0, hi), p, method)
 
 
