@@ -280,3 +280,14 @@ def test_non_log_json_beside_the_logs_is_skipped_with_a_note(
     out = tmp_path / "r"
     assert main(["report", str(logs), "--out", str(out), "--no-plots"]) == 0
     assert "not Inspect logs" in (out / "report.md").read_text()
+
+
+def test_report_notes_cells_the_baseline_cannot_be_compared_on(tmp_path: Path) -> None:
+    nan = float("nan")
+    petri_log(tmp_path / "logs" / "base.eval", [nan] * 4, concerning=nan, checkpoint_group="b")
+    petri_log(tmp_path / "logs" / "cand.eval", [1.0, 2.0] * 2, checkpoint_group="c")
+    out = tmp_path / "r"
+    argv = ["report", str(tmp_path / "logs"), "--by", "group", "--baseline", "b", "--no-plots"]
+    assert main([*argv, "--out", str(out)]) == 0
+    md = (out / "report.md").read_text()
+    assert "2 cell(s) have no scored samples from baseline 'b' and are not compared" in md

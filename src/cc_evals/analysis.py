@@ -298,10 +298,12 @@ def compare(
     arm_col = work[arm].astype(str).to_numpy()
     index = work.groupby(keys, observed=True, sort=True).indices
     rows = []
+    no_baseline: list[str] = []
     for key, idx in index.items():
         key = key if isinstance(key, tuple) else (key,)
         base_idx = idx[arm_col[idx] == baseline]
         if base_idx.size == 0:
+            no_baseline.append("/".join(map(str, key)))
             continue
         scale = _scale_at(keys, key)
         for other in arms:
@@ -314,7 +316,9 @@ def compare(
         rows, columns=[c for c in columns if c not in ("p_adjusted", "significant", "correction")]
     )
     if out.empty:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=columns)
+        empty.attrs["no_baseline"] = no_baseline
+        return empty
     family_keys = [arm, *[k for k in ("condition", "task", "metric") if k in keys]]
     out["p_adjusted"] = np.nan
     for _, idx in out.groupby(family_keys, observed=True).indices.items():
@@ -323,7 +327,9 @@ def compare(
     out["correction"] = (
         f"{stats.CORRECTION_NAMES[s.correction]} over the items of each task and metric"
     )
-    return out[columns]
+    out = out[columns]
+    out.attrs["no_baseline"] = no_baseline  # cells not compared: say so, never drop silently
+    return out
 
 
 def _arm_means(u: NDArray[np.float64], ckpt: NDArray[np.int64]) -> NDArray[np.float64]:

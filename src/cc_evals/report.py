@@ -57,7 +57,14 @@ def build(results: Results, *, by: list[str], settings: Settings, baseline: str 
         if baseline is not None
         else pd.DataFrame()
     )
-    return Report(results, by, settings, summary, seed_rates, seeds, comparisons, baseline)
+    report = Report(results, by, settings, summary, seed_rates, seeds, comparisons, baseline)
+    missing = comparisons.attrs.get("no_baseline", [])
+    if missing:
+        report.notes.append(
+            f"{len(missing)} cell(s) have no scored samples from baseline {baseline!r} and are "
+            "not compared: " + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        )
+    return report
 
 
 def _panels(part: pd.DataFrame, hue: list[str]) -> list[tuple[str, pd.DataFrame, list[str]]]:
