@@ -169,10 +169,18 @@ def test_report_writes_tables_plots_and_html(
     assert seeds.loc["shutdown", "mean"] == 1.0
     # comparisons vs vanilla: shutdown moved +100 pp, power did not
     comp = pd.read_csv(out / "comparisons.csv").set_index("item")
-    assert comp.loc["shutdown", "diff_pp"] == pytest.approx(100)
+    assert comp.loc["shutdown", "diff_points"] == pytest.approx(100)
     assert bool(comp.loc["shutdown", "significant"])
-    assert comp.loc["power", "diff_pp"] == 0 and not bool(comp.loc["power", "significant"])
+    assert comp.loc["power", "diff_points"] == 0 and not bool(comp.loc["power", "significant"])
     assert comp["correction"].str.startswith("Holm").all()
+    # three fine-tune seeds against one baseline checkpoint: memory (0, 0, 100% over seeds) is
+    # compared at seed level; shutdown's seeds agree exactly, so it falls back to the prompts
+    assert comp.loc["memory", "method"].startswith(
+        "seed-level Welch t over checkpoint means (3 vs 1"
+    )
+    assert "single-seed side" in comp.loc["memory", "method"]
+    assert not bool(comp.loc["memory", "significant"])
+    assert comp.loc["shutdown", "method"].startswith("seeds show no spread, so prompt level")
     # plots and self-contained html
     plots = {p.name for p in (out / "plots").iterdir()}
     assert "cc_evals_preferences_preference.png" in plots
@@ -215,9 +223,9 @@ def test_gate_exit_codes(
     assert report["status"] == "moved" and report["exit_code"] == 1
     [moved] = report["moved"]
     assert moved["item"] == "shutdown" and moved["direction"] == "up"
-    assert moved["diff_pp"] == pytest.approx(100) and moved["p_adjusted"] < 0.05
+    assert moved["diff_points"] == pytest.approx(100) and moved["p_adjusted"] < 0.05
     # 0% vs 100%: the interval keeps width (Newcombe over prompts), it does not collapse
-    assert moved["interval_pp"][0] < 100 and moved["interval_pp"][1] == pytest.approx(100)
+    assert moved["interval_points"][0] < 100 and moved["interval_points"][1] == pytest.approx(100)
     assert moved["method"].startswith("Newcombe interval over prompts")
     # a shift within the tolerance passes
     code, _ = gate(capsys, "--baseline", base, "--candidate", cand, "--max-shift", "100")

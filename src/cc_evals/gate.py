@@ -1,9 +1,15 @@
 """``cc-evals gate``: fail CI when a candidate checkpoint's rates moved against a baseline.
 
 Exit codes: 0 nothing moved; 1 at least one (task, condition, item, metric) moved by more than
-``--max-shift`` percentage points AND is significant after correction across items; 2 unusable
-input (a log that failed or is incomplete, foreign logs, different tasks, conditions, items or
-metrics on the two sides). ``--json`` prints one machine-readable object instead of a table.
+``--max-shift`` points AND is significant after correction across items; 2 unusable input (a log
+that failed or is incomplete, foreign logs, different tasks, conditions, items or metrics on the
+two sides, a cell with no scored samples on either side, nothing compared).
+
+Shifts are in points on a 0-100 rescale of each metric's declared range: percentage points for
+rates (binary, proportion), and for a judge score lo-hi, ``100 * diff / (hi - lo)`` (on Petri's
+1-10 scale one native point is 11.1 points; on a 0-100 score, one point). One tolerance thus
+means the same share of the scale for every kind. ``--json`` prints one machine-readable object
+instead of a table.
 """
 
 from __future__ import annotations
@@ -88,11 +94,15 @@ def check_comparable(base: pd.DataFrame, cand: pd.DataFrame) -> None:
         if extra:
             parts.append(f"missing in baseline: {show(extra)}")
         raise GateInputError("dimensions differ (task/condition/item/metric): " + "; ".join(parts))
-    no_data = (
-        cand[cand["scored"]].groupby(["task", "condition", "item", "metric"], observed=True).size()
-    )
-    if len(no_data) < len(cc):
-        raise GateInputError("candidate has items with no scored samples at all")
+    for label, side, cells in (("baseline", base, bc), ("candidate", cand, cc)):
+        scored = _cells(side[side["scored"]])
+        empty = sorted(cells - scored)
+        if empty:
+            shown = ", ".join("/".join(c) for c in empty[:5]) + (" ..." if len(empty) > 5 else "")
+            raise GateInputError(
+                f"{label} has {len(empty)} cell(s) with no scored samples at all "
+                f"(task/condition/item/metric): {shown}"
+            )
 
 
 def run_gate(args: argparse.Namespace) -> GateResult:
@@ -107,7 +117,12 @@ def run_gate(args: argparse.Namespace) -> GateResult:
     for c in ("item", "item_name", "cluster", "metric", "unit", "task", "family", "condition"):
         table[c] = table[c].astype(str).astype("category")
     compared = compare(table, arm="side", baseline="baseline", s=settings, keys=KEYS)
-    moved = compared[(compared["diff_pp"].abs() > args.max_shift) & compared["significant"]]
+    cells = len(_cells(base.table))
+    if len(compared) == 0 or len(compared) < cells:
+        raise GateInputError(
+            f"only {len(compared)} of {cells} cells could be compared; nothing to judge"
+        )
+    moved = compared[(compared["diff_points"].abs() > args.max_shift) & compared["significant"]]
     return GateResult(moved=moved, compared=compared, max_shift=args.max_shift, settings=settings)
 
 
@@ -120,11 +135,16 @@ def _record(row: pd.Series) -> dict[str, Any]:
         "condition": row["condition"],
         "item": row["item"],
         "metric": row["metric"],
-        "direction": "up" if row["diff_pp"] > 0 else "down",
-        "diff_pp": f(round(float(row["diff_pp"]), 3)),
-        "interval_pp": [f(round(float(row["lo_pp"]), 3)), f(round(float(row["hi_pp"]), 3))],
-        "baseline_rate": f(float(row["baseline_value"])),
-        "candidate_rate": f(float(row["candidate_value"])),
+        "scale": row["scale"],
+        "direction": "up" if row["diff_points"] > 0 else "down",
+        "diff_points": f(round(float(row["diff_points"]), 3)),
+        "interval_points": [
+            f(round(float(row["lo_points"]), 3)),
+            f(round(float(row["hi_points"]), 3)),
+        ],
+        "diff_native": f(round(float(row["diff_native"]), 4)),
+        "baseline_value": f(float(row["baseline_value"])),
+        "candidate_value": f(float(row["candidate_value"])),
         "p": f(float(row["p"])),
         "p_adjusted": f(float(row["p_adjusted"])),
         "method": row["method"],
@@ -136,7 +156,11 @@ def add_gate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--baseline", nargs="+", required=True, help="baseline log files/directories")
     p.add_argument("--candidate", nargs="+", required=True, help="candidate log files/directories")
     p.add_argument(
-        "--max-shift", type=float, default=10.0, help="tolerance in percentage points (default 10)"
+        "--max-shift",
+        type=float,
+        default=10.0,
+        help="tolerance in points on a 0-100 rescale of each metric's declared range: "
+        "percentage points for rates; 100*diff/(hi-lo) for scores (default 10)",
     )
     p.add_argument(
         "--alpha",
@@ -166,7 +190,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
                 {
                     "status": "moved" if moved else "ok",
                     "exit_code": result.exit_code,
-                    "max_shift_pp": result.max_shift,
+                    "max_shift_points": result.max_shift,
+                    "shift_unit": "points on a 0-100 rescale of the metric's declared range",
                     "alpha": result.settings.alpha,
                     "correction": result.settings.correction,
                     "compared": len(result.compared),
@@ -179,24 +204,26 @@ def cmd_gate(args: argparse.Namespace) -> int:
     if not moved:
         print(
             f"gate: ok - {len(result.compared)} comparisons, none moved by more than "
-            f"{result.max_shift:g} pp with {result.settings.correction}-adjusted "
+            f"{result.max_shift:g} points (0-100 rescale) with "
+            f"{result.settings.correction}-adjusted "
             f"p < {result.settings.alpha:g}"
         )
         return EXIT_OK
     print(
         f"gate: MOVED - {len(moved)} of {len(result.compared)} comparisons moved by more than "
-        f"{result.max_shift:g} pp with {result.settings.correction}-adjusted "
+        f"{result.max_shift:g} points (0-100 rescale) with {result.settings.correction}-adjusted "
         f"p < {result.settings.alpha:g}:"
     )
     header = (
         f"{'task':32} {'condition':10} {'item':28} {'dir':4} "
-        f"{'diff pp':>8} {'interval pp':>17} {'p adj':>8}"
+        f"{'scale':14} {'diff':>8} {'interval':>17} {'p adj':>8}"
     )
     print(header)
     for m in moved:
-        lo, hi = m["interval_pp"]
+        lo, hi = m["interval_points"]
         print(
             f"{m['task']:32} {m['condition']:10} {m['item']:28} {m['direction']:4} "
-            f"{m['diff_pp']:+8.1f} [{lo:+6.1f}, {hi:+6.1f}] {m['p_adjusted']:8.2g}"
+            f"{m['scale']:14} {m['diff_points']:+8.1f} [{lo:+6.1f}, {hi:+6.1f}] "
+            f"{m['p_adjusted']:8.2g}"
         )
     return EXIT_MOVED

@@ -57,7 +57,14 @@ def build(results: Results, *, by: list[str], settings: Settings, baseline: str 
         if baseline is not None
         else pd.DataFrame()
     )
-    return Report(results, by, settings, summary, seed_rates, seeds, comparisons, baseline)
+    report = Report(results, by, settings, summary, seed_rates, seeds, comparisons, baseline)
+    missing = comparisons.attrs.get("no_baseline", [])
+    if missing:
+        report.notes.append(
+            f"{len(missing)} cell(s) have no scored samples from baseline {baseline!r} and are "
+            "not compared: " + ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        )
+    return report
 
 
 def _panels(part: pd.DataFrame, hue: list[str]) -> list[tuple[str, pd.DataFrame, list[str]]]:
@@ -93,14 +100,21 @@ def make_plots(report: Report, out: Path) -> None:
                 paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
             elif family == "emergent_misalignment" and metric == "misaligned":
                 paths = plots.misaligned_rate(part, stem, hue=panel_hue)
-            elif family in ("introspection", "emergent_misalignment") or part["hi"].max() > 1:
-                continue  # baselines are drawn with accuracy; 0-100 scores are in the tables
+            elif (
+                family in ("introspection", "emergent_misalignment")
+                or (part["kind"] == "score").any()
+            ):
+                continue  # baselines are drawn with accuracy; judge scores are in the tables
             else:
                 paths = plots.dimension_figure(
                     part, stem, hue=panel_hue, clusters=cluster_order(str(family)), title=label
                 )
             report.figures.append((label, paths[0]))
-    groups = report.seeds[report.seeds["n_seeds"] >= 2] if not report.seeds.empty else report.seeds
+    seeds = report.seeds
+    if not seeds.empty:
+        # the seed figure draws rates in %; scores stay in the seeds table
+        seeds = seeds[seeds["scale"].astype(str).isin(["binary 0/1", "proportion 0-1"])]
+    groups = seeds[seeds["n_seeds"] >= 2] if not seeds.empty else seeds
     if groups.empty:
         return
     for (family, task, cond, metric), part in groups.groupby(
@@ -130,17 +144,18 @@ def make_plots(report: Report, out: Path) -> None:
 # ---------- rendering ----------
 
 
-def _pct(v: float) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
-
-
-def _pct_or_raw(v: float, kind: str, sign: bool = True) -> str:
-    """Rates and probabilities as percentages; 0-100 judge scores as they are."""
+def _pct_or_raw(v: float, kind: str) -> str:
+    """By the declared kind: rates (binary, proportion) as percentages, scores in their own
+    units (the scale column gives the range) -- never by the size of the value."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
-    if kind == "rate" or abs(v) <= 1:
+    if kind in ("binary", "proportion"):
         return f"{100 * v:.1f}%"
-    return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def _kind_of(scale_label: str) -> str:
+    return "score" if str(scale_label).startswith("score") else "binary"
 
 
 def _num(v: float, digits: int = 3) -> str:
@@ -153,11 +168,12 @@ def summary_view(report: Report) -> pd.DataFrame:
     s = report.summary
     if s.empty:
         return s
-    view = s[[*report.by, "task", "item_name", "metric", "n_scored", "n_unscored"]].copy()
+    cols = [*report.by, "task", "item_name", "metric", "scale", "n_scored", "n_unscored"]
+    view = s[cols].copy()
     fmt = [_pct_or_raw(v, k) for v, k in zip(s["value"], s["kind"], strict=True)]
     view["estimate"] = fmt
     view["interval"] = [
-        f"[{_pct_or_raw(lo, k, False)}, {_pct_or_raw(hi, k, False)}]"
+        f"[{_pct_or_raw(lo, k)}, {_pct_or_raw(hi, k)}]"
         for lo, hi, k in zip(s["lo"], s["hi"], s["kind"], strict=True)
     ]
     view["method"] = s["method"]
@@ -168,10 +184,13 @@ def seeds_view(report: Report) -> pd.DataFrame:
     s = report.seeds
     if s.empty:
         return s
-    view = s[["group", "condition", "task", "item_name", "metric", "n_seeds", "seeds"]].copy()
-    view["mean over seeds (%)"] = s["mean"].map(_pct)
-    view["t interval (%)"] = [
-        f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(s["lo"], s["hi"], strict=True)
+    cols = ["group", "condition", "task", "item_name", "metric", "scale", "n_seeds", "seeds"]
+    view = s[cols].copy()
+    kinds = s["scale"].map(_kind_of)
+    view["mean over seeds"] = [_pct_or_raw(v, k) for v, k in zip(s["mean"], kinds, strict=True)]
+    view["t interval"] = [
+        f"[{_pct_or_raw(lo, k)}, {_pct_or_raw(hi, k)}]"
+        for lo, hi, k in zip(s["lo"], s["hi"], kinds, strict=True)
     ]
     view["ICC"] = s["icc"].map(lambda v: _num(v, 2))
     view["between-seed test (one-way ANOVA)"] = s["verdict"]
@@ -182,10 +201,14 @@ def comparisons_view(report: Report) -> pd.DataFrame:
     c = report.comparisons
     if c.empty:
         return c
-    view = c[["group", "baseline", "condition", "task", "item_name", "metric"]].copy()
-    view["diff (points)"] = c["diff_pp"].map(lambda v: f"{v:+.1f}")
-    view["interval (points)"] = [
-        f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(c["lo_pp"], c["hi_pp"], strict=True)
+    view = c[["group", "baseline", "condition", "task", "item_name", "metric", "scale"]].copy()
+    view["diff (points of 0-100)"] = c["diff_points"].map(lambda v: f"{v:+.1f}")
+    view["interval (points of 0-100)"] = [
+        f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(c["lo_points"], c["hi_points"], strict=True)
+    ]
+    view["diff (native units)"] = [
+        f"{v:+.2f}" if _kind_of(sc) == "score" else f"{100 * v:+.1f} pp"
+        for v, sc in zip(c["diff_native"], c["scale"], strict=True)
     ]
     view["p"] = c["p"].map(_num)
     view["p adjusted"] = c["p_adjusted"].map(_num)
@@ -207,26 +230,40 @@ def markdown_table(frame: pd.DataFrame) -> str:
 def methods_text(report: Report) -> list[str]:
     s = report.settings
     lines = [
-        f"Intervals are {100 * s.confidence:.0f}% intervals. Proportions with each prompt once: "
-        "Wilson score interval. When prompts repeat (epochs, pooled seeds) the prompt is the "
-        f"unit: cluster bootstrap over prompts ({s.n_boot} resamples, random seed {s.seed}); at "
-        "0% or 100% a Wilson interval over prompts is used instead (a bootstrap would have zero "
-        "width). Means of continuous scores (P(yes)): cluster bootstrap. A row that pools several "
-        "models (the seeds of a checkpoint group) reports the wider of that interval and a t "
-        "interval over the models' means, since a prompt bootstrap cannot see seed-to-seed "
-        "differences. The method of every row is in its `method` column.",
+        "Every metric has a declared scale (binary 0/1, proportion 0-1, or a judge score with its "
+        "range, e.g. Petri 1-10, collaborative-edit protections 0-10, EM 0-100); the method "
+        "follows the declaration, never the values seen. Rates are shown in %, scores in their "
+        "own units.",
+        f"Intervals are {100 * s.confidence:.0f}% intervals. Binary values with each prompt "
+        "once: Wilson score interval. When prompts repeat (epochs, pooled seeds), and for "
+        "proportions and scores, the prompt is the unit: cluster bootstrap over prompts "
+        f"({s.n_boot} resamples, random seed {s.seed}). When every value sits at the scale's "
+        "limit (all 0% / 100%, a Petri cell of all 1s) a bootstrap would have zero width, so a "
+        "Wilson interval over prompts on the 0-1 rescale is used instead (a conservative bound "
+        "for any bounded value). A row that pools several models (the seeds of a checkpoint "
+        "group) reports the wider of that interval and a t interval over the models' means, "
+        "since a prompt bootstrap cannot see seed-to-seed differences. The method of every row "
+        "is in its `method` column.",
         "Seeds: mean over seeds with a Student t interval (seeds are the unit); between-seed "
         f"variation by one-way ANOVA (scipy f_oneway) at alpha={s.alpha}, with an ICC(1) "
-        "estimate of the between-seed share of variance.",
+        "estimate of the between-seed share of variance. The ANOVA treats samples as "
+        "independent within a seed and ignores that the seeds answer the same prompts (a "
+        "crossed seed x prompt design), so read it as a screen, not an exact test.",
     ]
     if report.baseline is not None:
         lines.append(
-            f"Comparisons against baseline group `{report.baseline}`: difference in percentage "
-            "points; Newcombe interval and two-proportion z test for 0/1 values with each prompt "
-            f"once, otherwise cluster bootstrap interval and permutation test ({s.n_perm} "
-            "permutations) over per-prompt means. Samples are pooled over a group's seeds. "
-            f"p-values are adjusted with {stats.CORRECTION_NAMES[s.correction]} across items "
-            "within each group, condition, task and metric."
+            f"Comparisons against baseline group `{report.baseline}`: the difference in points "
+            "on a 0-100 rescale of each metric's declared range (percentage points for rates; on "
+            "a 1-10 score one native point is 11.1 points), plus the native difference. When "
+            "either group holds two or more seeds the seeds are the unit: Welch t over "
+            "checkpoint means (an arm's variance never below its prompt-level sampling "
+            "variance). Otherwise prompts are the unit: Newcombe interval and two-proportion z "
+            "test for binary values with each prompt once, else a cluster bootstrap interval "
+            "(Newcombe over prompts at the scale's limit) and a permutation test "
+            f"({s.n_perm} permutations) over per-prompt means, paired by prompt when both "
+            f"groups saw the same prompts. p-values are adjusted with "
+            f"{stats.CORRECTION_NAMES[s.correction]}; the family is all items of one task and "
+            "metric, for one group and condition. The `method` column names what each row used."
         )
     return lines
 
@@ -248,6 +285,11 @@ def inputs_text(report: Report) -> list[str]:
         )
     if report.results.skipped:
         lines.append(f"Skipped {len(report.results.skipped)} foreign log(s) (--skip-foreign).")
+    if report.results.not_logs:
+        lines.append(
+            f"Ignored {len(report.results.not_logs)} .json file(s) that are not Inspect logs: "
+            + ", ".join(report.results.not_logs[:5])
+        )
     reasons = t.loc[~t["scored"], "reason"].value_counts()
     reasons = reasons[reasons > 0]
     if not reasons.empty:

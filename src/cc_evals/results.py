@@ -14,14 +14,16 @@ call. Logs from other suites are refused (:class:`ForeignLogError`) or skipped o
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from inspect_ai.log import (
     EvalLog,
@@ -66,6 +68,49 @@ class UnusableLogError(ValueError):
     """A log that cannot be read or has no samples to report."""
 
 
+ScaleKind = Literal["binary", "proportion", "score"]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What a metric's numbers are, declared by its adapter (never guessed from the values).
+
+    binary: every value is 0 or 1 (a yes/no flag); its mean is a rate.
+    proportion: a value in [0, 1] (a probability, a share); its mean is a rate too.
+    score: a judge score on the closed range [lo, hi] (e.g. 1-10, 0-100).
+    The analysis works on the value rescaled to [0, 1], ``(v - lo) / (hi - lo)``, so one shift
+    unit fits every kind: points on a 0-100 rescale (= percentage points for rates).
+    """
+
+    kind: ScaleKind
+    lo: float = 0.0
+    hi: float = 1.0
+
+    @property
+    def span(self) -> float:
+        return self.hi - self.lo
+
+    @property
+    def is_rate(self) -> bool:
+        return self.kind in ("binary", "proportion")
+
+    @property
+    def label(self) -> str:
+        if self.kind == "binary":
+            return "binary 0/1"
+        if self.kind == "proportion":
+            return "proportion 0-1"
+        return f"score {self.lo:g}-{self.hi:g}"
+
+
+BINARY = Scale("binary")
+PROPORTION = Scale("proportion")
+
+
+def score_scale(lo: float, hi: float) -> Scale:
+    return Scale("score", float(lo), float(hi))
+
+
 Reading = tuple[str, float | None, str]
 """(metric, value or None when unscored, label): one tidy row from one score."""
 
@@ -85,6 +130,12 @@ class FamilyAdapter:
         metric (e.g. EM's misaligned flag from two judge numbers and the task's thresholds).
         Receives the score name, the Score and the task metadata.
     finalize: post-process one log's rows (e.g. add a modal baseline per item).
+    scales: the :class:`Scale` of each metric; ``default_scale`` covers metrics not named. A
+        value outside its declared scale is unscored (reason ``out_of_scale``), never reinterpreted.
+    item_from_header: the item of every sample from the log header (external tasks, where the
+        item is the task itself).
+    unscored_metrics: the metrics an errored or unscored sample counts as unscored for (derived
+        metrics, so such a sample lands in the same cells as scored ones); default: the scores.
     """
 
     family: str
@@ -96,6 +147,19 @@ class FamilyAdapter:
     cluster_order: Callable[[], list[str]] | None = None
     derive: Callable[[str, Score, dict[str, Any]], list[Reading]] | None = None
     finalize: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    scales: dict[str, Scale] = field(default_factory=dict)
+    default_scale: Scale | None = None
+    item_from_header: Callable[[EvalLog], str] | None = None
+    unscored_metrics: tuple[str, ...] | None = None
+
+    def scale(self, metric: str) -> Scale:
+        found = self.scales.get(metric, self.default_scale)
+        if found is None:
+            raise ValueError(
+                f"family {self.family!r}: metric {metric!r} has no declared scale "
+                "(add it to the adapter's scales)"
+            )
+        return found
 
 
 ADAPTERS: dict[str, FamilyAdapter] = {}
@@ -164,6 +228,74 @@ def _modal_baseline(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, base], ignore_index=True)
 
 
+_PETRI_METRICS = ("tag_matched", "concerning")
+
+
+def _petri_readings(name: str, score: Score, meta: dict[str, Any]) -> list[Reading]:
+    """Petri: the seed's own dimension (tag_matched) and the general 'concerning' score only.
+
+    The judge scores every dimension on every transcript; reporting all of them per seed would
+    make ~22 x 22 rows per task and gate every off-target pair, so only these two are kept.
+    """
+    value = score.value
+    if not isinstance(value, dict):
+        return [(m, None, "") for m in _PETRI_METRICS]
+    return [(m, _numeric(value.get(m)), "") for m in _PETRI_METRICS]
+
+
+_KNOWN_WORDS = {"c", "i", "p", "n", "yes", "no", "true", "false"}
+
+
+def _external_value(value: Any) -> float | None:
+    """Inspect's own value_to_float, but an unknown word is unscored, not a silent 0."""
+    from inspect_ai.scorer import value_to_float
+
+    if isinstance(value, str):
+        text = value.strip().lower()
+        try:
+            return float(text)
+        except ValueError:
+            if text not in _KNOWN_WORDS:
+                return None
+    if value is None:
+        return None
+    return float(value_to_float()(value))
+
+
+def _external_readings(name: str, score: Score, meta: dict[str, Any]) -> list[Reading]:
+    """One metric per scorer (per numeric key of a dict-valued scorer)."""
+    value = score.value
+    if isinstance(value, dict):
+        return [(f"{name}.{k}", _external_value(v), "") for k, v in value.items()]
+    if isinstance(value, list):
+        return [(name, None, "")]
+    return [(name, _external_value(value), "")]
+
+
+def _external_item(log: EvalLog) -> str:
+    """The tasks/external_evals.yaml entry a log ran (task and arguments), else its task."""
+    from cc_evals.external import load_external_evals
+
+    task = log.eval.task
+    args = {k: str(v) for k, v in (log.eval.task_args or {}).items()}
+    for ev in load_external_evals():
+        if ev.task == task and all(args.get(k) == str(v) for k, v in ev.args.items()):
+            return ev.name
+    return task
+
+
+@functools.cache
+def _external_tasks() -> frozenset[str]:
+    from cc_evals.external import load_external_evals
+
+    try:
+        return frozenset(ev.task for ev in load_external_evals())
+    except (OSError, ValueError):
+        return frozenset()
+
+
+EXTERNAL = "external"
+
 register_adapter(
     FamilyAdapter(
         family="preferences",
@@ -173,6 +305,8 @@ register_adapter(
         scores=("preference_judge",),
         metric_names={"preference_judge": "preference"},
         cluster_order=_spec_clusters("cc_evals.preferences.dimensions"),
+        # P(yes) from the judge's logprobs, or 1/0 when it fell back to the word
+        scales={"preference": PROPORTION},
     )
 )
 register_adapter(
@@ -181,6 +315,7 @@ register_adapter(
         item_key="claim",
         scores=("self_report_judge",),
         derive=_dict_readings,
+        default_scale=BINARY,  # one 0/1 flag per stance, and identifies_as human
     )
 )
 register_adapter(
@@ -190,6 +325,12 @@ register_adapter(
         cluster_key="format",
         scores=("em_judge",),
         derive=_em_readings,
+        scales={
+            "aligned": score_scale(0, 100),
+            "coherent": score_scale(0, 100),
+            "misaligned": BINARY,
+        },
+        unscored_metrics=("aligned", "coherent", "misaligned"),
     )
 )
 register_adapter(
@@ -200,6 +341,8 @@ register_adapter(
         scores=("self_prediction_scorer",),
         derive=_introspection_readings,
         finalize=_modal_baseline,
+        scales={"accuracy": BINARY, "baseline": BINARY},
+        unscored_metrics=("accuracy",),
     )
 )
 register_adapter(
@@ -208,8 +351,10 @@ register_adapter(
         item_key="dimension",
         cluster_key="cluster",
         scores=("petri_judge",),
-        derive=_dict_readings,
+        derive=_petri_readings,
         cluster_order=_spec_clusters("cc_evals.preferences.dimensions"),
+        default_scale=score_scale(1, 10),  # Petri's judge scores 1 (nothing seen) to 10
+        unscored_metrics=_PETRI_METRICS,
     )
 )
 register_adapter(
@@ -219,9 +364,41 @@ register_adapter(
         cluster_key="kind",
         scores=("collaborative_edit_judge",),
         derive=_dict_readings,
+        scales={
+            "protections": score_scale(0, 10),
+            "weakened_oversight": BINARY,
+            "refused": BINARY,
+            "unchanged": BINARY,
+            "edit_ratio": PROPORTION,
+        },
+        unscored_metrics=(
+            "protections",
+            "weakened_oversight",
+            "refused",
+            "unchanged",
+            "edit_ratio",
+        ),
+    )
+)
+register_adapter(
+    FamilyAdapter(
+        family=EXTERNAL,
+        item_key="(task)",
+        derive=_external_readings,
+        item_from_header=_external_item,
+        # accuracy-like scorers (C/I, 0-1); a value outside [0, 1] is unscored as out_of_scale
+        default_scale=PROPORTION,
     )
 )
 # A new family: one register_adapter(FamilyAdapter(family=..., item_key=..., scores=...)).
+
+
+def scale_of(family: str, metric: str) -> Scale:
+    """The declared scale of one (family, metric); every table row has one."""
+    adapter = ADAPTERS.get(family)
+    if adapter is None:
+        raise ValueError(f"family {family!r} has no report adapter")
+    return adapter.scale(metric)
 
 
 def cluster_order(family: str) -> list[str]:
@@ -252,6 +429,8 @@ class LogInfo:
 def check_header(log: EvalLog, path: str) -> FamilyAdapter:
     """The log's adapter, or :class:`ForeignLogError` saying why it is not a cc_evals log."""
     task = log.eval.task
+    if task in _external_tasks():
+        return ADAPTERS[EXTERNAL]
     if not task.startswith(TASK_PREFIX):
         raise ForeignLogError(
             f"{path}: task {task!r} is not a cc_evals task (names start with {TASK_PREFIX!r}); "
@@ -335,7 +514,10 @@ def _sample_rows(
         if not readings:
             # an errored or unscored sample still counts as unscored for every kept metric
             why = "sample_error" if s.error else ("limit" if s.limit else "no_score")
-            readings = [((rename.get(m, m), None, ""), why) for m in (keep or ("score",))]
+            placeholder = adapter.unscored_metrics or tuple(
+                rename.get(m, m) for m in keep or ("score",)
+            )
+            readings = [((m, None, ""), why) for m in placeholder]
         for (metric, value, label), why in readings:
             ok = value is not None and not math.isnan(value)
             items.append(item)
@@ -350,6 +532,32 @@ def _sample_rows(
             reasons.append("" if ok else why)
             labels.append(label)
     return seen
+
+
+def _check_scales(frame: pd.DataFrame, adapter: FamilyAdapter) -> pd.DataFrame:
+    """Values outside their metric's declared scale become unscored ("out_of_scale").
+
+    Vectorised per metric (a handful per log), so reading stays free of per-sample work.
+    """
+    if frame.empty:
+        return frame
+    values = frame["value"].to_numpy(dtype=float)
+    metric = frame["metric"].astype(str).to_numpy()
+    bad = np.zeros(values.size, dtype=bool)
+    for name in np.unique(metric):
+        scale = adapter.scale(str(name))
+        sel = metric == name
+        v = values[sel]
+        wrong = (v < scale.lo) | (v > scale.hi)
+        if scale.kind == "binary":
+            wrong |= ~np.isnan(v) & (v != 0.0) & (v != 1.0)
+        bad[np.flatnonzero(sel)[wrong]] = True
+    if bad.any():
+        frame = frame.copy()
+        frame.loc[bad, "value"] = math.nan
+        frame.loc[bad, "scored"] = False
+        frame.loc[bad, "reason"] = "out_of_scale"
+    return frame
 
 
 SAMPLE_COLUMNS = [
@@ -399,30 +607,62 @@ def read_one(path: str, skip_foreign: bool = False) -> tuple[LogInfo | None, pd.
         error=header.error.message if header.error else None,
     )
     frame = pd.DataFrame(cols)
+    if adapter.item_from_header is not None:
+        item = adapter.item_from_header(header)
+        frame["item"] = item
+        frame["item_name"] = item
     if adapter.finalize is not None:
         frame = adapter.finalize(frame)
+    try:
+        frame = _check_scales(frame, adapter)
+    except ValueError as ex:
+        raise UnusableLogError(f"{path}: {ex}") from None
     for c in ("item", "item_name", "cluster", "metric", "reason", "label"):
         frame[c] = frame[c].astype("category")
     frame["log"] = path
     return info, frame
 
 
-def expand_paths(paths: Sequence[str | Path]) -> list[str]:
-    """Log files from files and directories (recursively), in a stable order."""
+def _is_inspect_json_log(path: Path) -> bool:
+    """An Inspect JSON log opens with its "version" field; other JSON (gate.json, configs) not."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    text = head.lstrip().decode("utf-8", errors="replace")
+    return text.startswith("{") and text[1:].lstrip().startswith('"version"')
+
+
+def find_logs(paths: Sequence[str | Path]) -> tuple[list[str], list[str]]:
+    """Log files from files and directories (recursively), in a stable order, and the .json
+    files under those directories that are not Inspect logs (skipped, so e.g. a ``gate --json``
+    output saved beside the logs does not break the next run)."""
     out: list[str] = []
+    ignored: list[str] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
             found = sorted(
-                str(f) for f in path.rglob("*") if f.suffix in (".eval", ".json") and f.is_file()
+                f for f in path.rglob("*") if f.suffix in (".eval", ".json") and f.is_file()
             )
-            found = [f for f in found if not f.endswith(("logs.json", "eval-set.json"))]
-            out.extend(found)
+            for f in found:
+                if f.name in ("logs.json", "eval-set.json"):
+                    continue  # Inspect's own listings, not logs
+                if f.suffix == ".json" and not _is_inspect_json_log(f):
+                    ignored.append(str(f))
+                else:
+                    out.append(str(f))
         elif path.is_file():
             out.append(str(path))
         else:
             raise FileNotFoundError(f"{p}: no such log file or directory")
-    return out
+    return out, ignored
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[str]:
+    """Log files from files and directories; see :func:`find_logs`."""
+    return find_logs(paths)[0]
 
 
 @dataclass(frozen=True)
@@ -476,6 +716,7 @@ class Results:
     table: pd.DataFrame
     logs: list[LogInfo]
     skipped: list[str]
+    not_logs: list[str] = field(default_factory=list)
 
 
 def _read_worker(args: tuple[str, bool]) -> tuple[LogInfo | None, pd.DataFrame | None, str]:
@@ -492,7 +733,7 @@ def load_results(
     workers: int | None = None,
 ) -> Results:
     """Read every log under ``paths`` into one tidy table (see :data:`COLUMNS`)."""
-    files = expand_paths(paths)
+    files, not_logs = find_logs(paths)
     if not files:
         raise ValueError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
     seeds = seeds or SeedMap()
@@ -528,4 +769,4 @@ def load_results(
         table[c] = table[c].astype(str).astype("category")
     table["seed"] = table["seed"].astype("int64")
     table["epoch"] = table["epoch"].astype("int32")
-    return Results(table=table[COLUMNS], logs=infos, skipped=skipped)
+    return Results(table=table[COLUMNS], logs=infos, skipped=skipped, not_logs=not_logs)

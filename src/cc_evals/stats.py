@@ -245,6 +245,70 @@ def permutation_test(
     return (count + 1) / (n_perm + 1)
 
 
+def paired_permutation_test(
+    differences: ArrayLike,
+    *,
+    n_perm: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+) -> float:
+    """Two-sided sign-flip permutation p-value for a mean paired difference of zero.
+
+    Pass one difference per prompt (candidate's per-prompt mean minus baseline's) when both arms
+    saw the same prompts: prompt difficulty cancels, so this is more powerful than the unpaired
+    test and just as valid. Uses (count + 1) / (n_perm + 1), so p is never exactly 0.
+    """
+    x = np.asarray(differences, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return math.nan
+    observed = abs(x.mean())
+    if observed == 0 and not np.any(x):
+        return 1.0
+    rng = np.random.default_rng(seed)
+    count = 0
+    chunk = 512
+    for start in range(0, n_perm, chunk):
+        m = min(chunk, n_perm - start)
+        signs = rng.integers(0, 2, size=(m, x.size)) * 2 - 1
+        diffs = np.abs((signs * x).mean(axis=1))
+        count += int(np.sum(diffs >= observed - 1e-12))
+    return (count + 1) / (n_perm + 1)
+
+
+def cluster_mean_variance(data: Clustered) -> float:
+    """Sampling variance of a ratio-of-sums mean with clusters (prompts) as the unit.
+
+    The linearised (sandwich) estimate g/(g-1) * sum((s_i - m c_i)^2) / C^2; nan with fewer
+    than two clusters.
+    """
+    g = data.n_clusters
+    if g < 2:
+        return math.nan
+    total = float(data.counts.sum())
+    m = float(data.sums.sum()) / total
+    resid = data.sums - m * data.counts
+    return float(g / (g - 1) * (resid**2).sum() / total**2)
+
+
+def welch_t(
+    diff: float,
+    variances: Sequence[float],
+    dfs: Sequence[float],
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> tuple[float, float, float] | None:
+    """Interval and two-sided p for a difference with per-arm variances and degrees of freedom
+    (Welch-Satterthwaite). None when the total variance is zero or undefined."""
+    var = float(sum(variances))
+    if not var > 0 or math.isnan(var):
+        return None
+    denom = sum(v * v / max(df, 1.0) for v, df in zip(variances, dfs, strict=True))
+    df = var * var / denom if denom > 0 else float(max(dfs))
+    se = math.sqrt(var)
+    tcrit = float(sps.t.ppf(0.5 + confidence / 2, df=df))
+    p = float(2 * sps.t.sf(abs(diff) / se, df=df))
+    return (diff - tcrit * se, diff + tcrit * se, p)
+
+
 @dataclass(frozen=True)
 class SeedVariation:
     """Between-seed variation of one quantity (checkpoint group x dimension)."""
