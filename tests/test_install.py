@@ -44,8 +44,36 @@ def test_wheel_install_in_fresh_venv_runs_a_task(tmp_path: Path) -> None:
     shipped = sorted(p.name for p in (data_root / "datasets" / "preferences").glob("*.yaml"))
     source = sorted(p.name for p in (REPO / "datasets" / "preferences").glob("*.yaml"))
     assert shipped == source and len(source) >= 20
-    assert (data_root / "scorers" / "preferences.md").is_file()
-    assert (data_root / "tasks" / "conditions.yaml").is_file()
+    for folder in ("datasets", "scorers", "tasks"):
+        source_files = sorted(
+            str(p.relative_to(REPO / folder)) for p in (REPO / folder).rglob("*") if p.is_file()
+        )
+        wheel_files = sorted(
+            str(p.relative_to(data_root / folder))
+            for p in (data_root / folder).rglob("*")
+            if p.is_file()
+        )
+        assert wheel_files == source_files, folder
+    # every registered task of every family builds from the wheel's data (roles bound to mocks)
+    build_all = """
+from inspect_ai._eval.registry import task_create
+from inspect_ai._util.registry import registry_find, registry_info
+from inspect_ai.model import get_model
+from inspect_ai.model._model import init_model_roles
+import cc_evals._registry
+mock = get_model("mockllm/model")
+init_model_roles({r: mock for r in ("grader", "auditor", "judge", "target")})
+names = sorted(registry_info(t).name for t in registry_find(
+    lambda i: i.type == "task" and i.name.startswith("cc_evals/")))
+for name in names:
+    assert len(task_create(name).dataset) > 0, name
+print(len(names))
+"""
+    built = subprocess.run(
+        [str(python), "-c", build_all], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert int(built.stdout.strip().splitlines()[-1]) >= 30
     logs = tmp_path / "logs"
     # resolve the task by name through the wheel's entry point, as `inspect eval` does; canned
     # outputs carry usage so mockllm needs no tokenizer download

@@ -98,9 +98,7 @@ def judge(prompts: list[str]) -> Model:
 
 
 @pytest.mark.integration
-def test_petri_audit_with_the_real_server_as_target(
-    smollm2: LocalServer, tmp_path: object
-) -> None:
+def test_petri_audit_with_the_real_server_as_target(smollm2: LocalServer, tmp_path: object) -> None:
     prompts: list[str] = []
     config = GenerateConfig(attempt_timeout=90, max_retries=1, **SHORT)
     [header] = eval(
