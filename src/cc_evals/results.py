@@ -37,15 +37,8 @@ from cc_evals.data import load_yaml
 
 TASK_PREFIX = "cc_evals/"
 
-# columns of the tidy table, in order
-COLUMNS = [
-    "log",
-    "task",
-    "family",
-    "model",
-    "group",
-    "seed",
-    "condition",
+# per-sample columns an adapter fills; the tidy table prefixes them with the log's own columns
+SAMPLE_COLUMNS = [
     "item",
     "item_name",
     "cluster",
@@ -58,6 +51,8 @@ COLUMNS = [
     "reason",
     "label",
 ]
+# columns of the tidy table, in order
+COLUMNS = ["log", "task", "family", "model", "group", "seed", "condition", *SAMPLE_COLUMNS]
 
 
 class ForeignLogError(ValueError):
@@ -558,21 +553,6 @@ def _check_scales(frame: pd.DataFrame, adapter: FamilyAdapter) -> pd.DataFrame:
         frame.loc[bad, "scored"] = False
         frame.loc[bad, "reason"] = "out_of_scale"
     return frame
-
-
-SAMPLE_COLUMNS = [
-    "item",
-    "item_name",
-    "cluster",
-    "unit",
-    "sample_id",
-    "epoch",
-    "metric",
-    "value",
-    "scored",
-    "reason",
-    "label",
-]
 
 
 def read_one(path: str, skip_foreign: bool = False) -> tuple[LogInfo | None, pd.DataFrame | None]:

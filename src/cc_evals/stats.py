@@ -16,7 +16,7 @@ Every function returns plain floats so results go straight into tables.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -359,40 +359,42 @@ def seed_variation(groups: Sequence[ArrayLike], alpha: float = 0.05) -> SeedVari
     return SeedVariation(k, f, p, icc, p < alpha)
 
 
-def holm(pvalues: ArrayLike) -> NDArray[np.float64]:
-    """Holm step-down adjusted p-values (family-wise error), NaNs kept in place and ignored."""
+def _adjust_finite(
+    pvalues: ArrayLike, step: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+) -> NDArray[np.float64]:
+    """Apply ``step`` to the sorted non-NaN p-values; NaNs stay in place and are not counted."""
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     q = p[ok]
-    m = q.size
-    if m == 0:
+    if q.size == 0:
         return out
     order = np.argsort(q, kind="stable")
-    scaled = (m - np.arange(m)) * q[order]
-    adjusted = np.minimum(1.0, np.maximum.accumulate(scaled))
-    result = np.empty(m)
-    result[order] = adjusted
+    result = np.empty(q.size)
+    result[order] = step(q[order])
     out[ok] = result
     return out
+
+
+def holm(pvalues: ArrayLike) -> NDArray[np.float64]:
+    """Holm step-down adjusted p-values (family-wise error), NaNs kept in place and ignored."""
+
+    def step(sorted_p: NDArray[np.float64]) -> NDArray[np.float64]:
+        m = sorted_p.size
+        return np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * sorted_p))
+
+    return _adjust_finite(pvalues, step)
 
 
 def benjamini_hochberg(pvalues: ArrayLike) -> NDArray[np.float64]:
     """Benjamini-Hochberg step-up adjusted p-values (false discovery rate), NaNs ignored."""
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = q.size
-    if m == 0:
-        return out
-    order = np.argsort(q, kind="stable")
-    scaled = q[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
-    result = np.empty(m)
-    result[order] = adjusted
-    out[ok] = result
-    return out
+
+    def step(sorted_p: NDArray[np.float64]) -> NDArray[np.float64]:
+        m = sorted_p.size
+        scaled = sorted_p * m / np.arange(1, m + 1)
+        return np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+
+    return _adjust_finite(pvalues, step)
 
 
 def adjust(pvalues: ArrayLike, method: Correction) -> NDArray[np.float64]:
