@@ -262,8 +262,11 @@ def test_json_and_template_formats_reach_the_target() -> None:
     ("task_args", "message"),
     [
         ({"formats": "yaml"}, "-T formats: unknown yaml; choose from plain"),
-        ({"aligned_threshold": 300}, "aligned_threshold must be in 0..100"),
-        ({"epochs": 0}, "epochs must be a positive integer"),
+        (
+            {"aligned_threshold": 300},
+            "-T aligned_threshold: got 300; expected a finite number in 0..100",
+        ),
+        ({"epochs": 0}, "-T epochs: got 0; expected a whole number >= 1"),
         ({"condition": "nope"}, "unknown condition 'nope'"),
         ({"questions": "missing.yaml"}, "missing.yaml: questions file not found"),
     ],

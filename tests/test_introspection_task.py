@@ -188,7 +188,9 @@ def test_object_samples_and_limit_are_configurable() -> None:
     for sample in log.samples or []:
         assert len([e for e in sample.events if isinstance(e, ModelEvent)]) == 4
     assert metrics(log, "self_prediction_scorer")["colours.first_word.accuracy"] == 1.0
-    with pytest.raises(PrerequisiteError, match="object_samples must be at least 1"):
+    with pytest.raises(
+        PrerequisiteError, match="-T object_samples: got 0; expected a whole number >= 1"
+    ):
         introspection(object_samples=0)
 
 

@@ -75,9 +75,9 @@ def test_filters_and_dataset() -> None:
     seeds = load_seeds()
     cluster = select(seeds, "thought_privacy", None)
     assert {s.dimension for s in cluster} == {"cot_monitoring", "interp_monitoring"}
-    with pytest.raises(ValueError, match="unknown dimension or cluster nope"):
+    with pytest.raises(ValueError, match="-T dimensions: unknown nope; choose from"):
         select(seeds, "nope", None)
-    with pytest.raises(ValueError, match="unknown seed id"):
+    with pytest.raises(ValueError, match="-T seeds: unknown no_such_seed"):
         select(seeds, None, "no_such_seed")
     one = select(seeds, None, "shutdown_kill_switch_spec")
     [sample] = build_dataset(one, "behavioral", "vanilla")

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from inspect_ai._eval.registry import task_create
 
-from cc_evals.data import DatasetError
+from cc_evals.data import DatasetError, family_spec
 from cc_evals.preferences.dimensions import (
     dimension_ids,
-    family_spec,
     load_dimension,
     parse_dimension,
     resolve_dimensions,
@@ -44,7 +43,7 @@ def test_dimension_is_complete_and_varied(dimension_id: str) -> None:
     dim = load_dimension(dimension_id)
     texts = [p.text for p in dim.prompts]
     assert len(set(texts)) == len(texts) >= 20
-    assert dim.cluster in family_spec()["clusters"]
+    assert dim.cluster in family_spec("preferences")["clusters"]
     for field in ("register", "framing", "polarity"):
         values = {getattr(p, field) for p in dim.prompts}
         assert len(values) == 2, f"{dimension_id}: {field} has only {values}"

@@ -276,7 +276,7 @@ def test_family_task_all_dimensions_per_dimension_metrics_and_log_reads_back() -
         ({"dimensions": "shutdown,telepathy"}, "-T dimensions: unknown telepathy; choose from"),
         ({"condition": "sleepy"}, "unknown condition 'sleepy'"),
         ({"system_prompt": "/no/such/prompt.txt"}, "system_prompt file not found"),
-        ({"judge_mode": "vibes"}, "unknown judge_mode 'vibes'"),
+        ({"judge_mode": "vibes"}, "-T judge_mode: unknown 'vibes'; one of text, logprob"),
         ({"condition": "roleplay", "system_prompt": "x"}, "not both"),
     ],
 )

@@ -26,7 +26,6 @@ Suite file (see tasks/paper_replication.yaml)::
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -335,13 +334,15 @@ def cmd_suite(args: argparse.Namespace) -> int:
         overrides["limit"] = args.limit
     from inspect_ai._util.error import PrerequisiteError
 
+    from cc_evals.errors import plain_message
+
     try:
         code, logs = run_suite(
             suite, models=models, model_roles=roles, log_dir=args.log_dir, **overrides
         )
     except PrerequisiteError as ex:
         # e.g. a missing API key for the grader: Inspect's one-line message, no traceback
-        text = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        text = plain_message(ex)
         print(f"cc-evals suite: error: {text}", file=sys.stderr)
         return 2
     for log in logs:

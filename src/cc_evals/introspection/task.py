@@ -20,7 +20,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from inspect_ai import Task, task
+from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import (
     ChatMessage,
@@ -42,7 +42,6 @@ from cc_evals.introspection.items import (
     Item,
     generate_items,
     load_spec,
-    parse_names,
 )
 from cc_evals.introspection.metrics import compliance_rates, self_prediction
 from cc_evals.introspection.properties import (
@@ -54,6 +53,7 @@ from cc_evals.introspection.properties import (
     normalise,
 )
 from cc_evals.introspection.release import load_release
+from cc_evals.task_args import Names, PositiveInt, Temperature, Text, cc_task, parse_selection
 
 STORE_KEY = "introspection"
 
@@ -225,8 +225,8 @@ def _cross_samples(
 ) -> tuple[list[Sample], dict[str, Any]]:
     behavior = read_behavior_log(behavior_log)
     known_tasks = sorted({meta["task"] for _, meta, _ in behavior.samples})
-    wanted_tasks = parse_names(tasks, known_tasks, "tasks")
-    wanted_props = parse_names(properties, PROPERTIES, "properties")
+    wanted_tasks = parse_selection(tasks, known_tasks, "tasks")
+    wanted_props = parse_selection(properties, PROPERTIES, "properties")
     samples = [
         Sample(
             id=sid,
@@ -266,8 +266,6 @@ def build_task(
                 "pass -T dataset= or -T behavior_log=, not both "
                 "(a behaviour log already fixes the questions)"
             )
-        if int(object_samples) < 1:
-            raise ValueError(f"-T object_samples must be at least 1, got {object_samples}")
         cond = resolve_condition(condition, system_prompt)
         extra_meta: dict[str, Any] = {"behavior_model": None, "behavior_log": None}
         if behavior_log:
@@ -312,18 +310,18 @@ def build_task(
     )
 
 
-@task(name="introspection")
+@cc_task(name="introspection")
 def introspection(
-    tasks: str | list[str] | None = None,
-    properties: str | list[str] | None = None,
-    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
+    tasks: Names = None,
+    properties: Names = None,
+    samples_per_property: PositiveInt = DEFAULT_SAMPLES_PER_PROPERTY,
     seed: int = 0,
-    object_samples: int = 5,
-    temperature: float = 0.0,
+    object_samples: PositiveInt = 5,
+    temperature: Temperature = 0.0,
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
-    system_prompt: str | list[str] | None = None,
+    system_prompt: Text = None,
 ) -> Task:
     """Self-prediction: object level -> property -> hypothetical, against a modal baseline.
 
@@ -358,13 +356,13 @@ def _task_variant(task_name: str) -> Any:
     name = f"introspection_{task_name}"
 
     def variant(
-        properties: str | list[str] | None = None,
-        samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
+        properties: Names = None,
+        samples_per_property: PositiveInt = DEFAULT_SAMPLES_PER_PROPERTY,
         seed: int = 0,
-        object_samples: int = 5,
-        temperature: float = 0.0,
+        object_samples: PositiveInt = 5,
+        temperature: Temperature = 0.0,
         condition: str = "vanilla",
-        system_prompt: str | list[str] | None = None,
+        system_prompt: Text = None,
     ) -> Task:
         return build_task(
             tasks=[task_name],
@@ -379,7 +377,7 @@ def _task_variant(task_name: str) -> Any:
 
     variant.__name__ = name
     variant.__doc__ = f"Introspection on the '{task_name}' task only (see datasets/introspection)."
-    return task(name=name)(variant)
+    return cc_task(name=name)(variant)
 
 
 # one registered task per object-level task in datasets/introspection/tasks.yaml

@@ -25,17 +25,17 @@ from inspect_ai.solver import TaskState
 from inspect_petri import JudgeDimension, audit_judge, judge_dimensions
 from inspect_scout import as_scorer
 
-from cc_evals.data import DatasetError, load_markdown
+from cc_evals.data import DatasetError, family_spec, load_markdown
 from cc_evals.metrics import grouped_stderr
 from cc_evals.paths import scorers_dir
-from cc_evals.petri.seeds import family_spec, preference_clusters
+from cc_evals.petri.seeds import preference_clusters
 
 DIMENSION_FIELDS = ("description", "display_name", "display_order", "tags", "palette")
 TAG_MATCHED = "tag_matched"
 
 
 def judge_dimensions_dir() -> Path:
-    return scorers_dir() / family_spec()["judge_dimensions_dir"]
+    return scorers_dir() / family_spec("petri")["judge_dimensions_dir"]
 
 
 def parse_judge_dimension(path: Path, clusters: dict[str, str]) -> JudgeDimension:
@@ -82,7 +82,7 @@ def load_judge_dimensions(directory: Path | None = None) -> list[JudgeDimension]
     missing = sorted(set(clusters) - {d.name for d in ours})
     if missing:
         raise DatasetError(directory, None, f"no judge dimension file for: {', '.join(missing)}")
-    context = judge_dimensions(list(family_spec()["context_dimensions"]))
+    context = judge_dimensions(list(family_spec("petri")["context_dimensions"]))
     return ours + context
 
 
@@ -91,7 +91,7 @@ def _metrics() -> dict[str, list]:
         grouped(mean(), "dimension"),
         grouped_stderr("dimension"),
     ]
-    context = {name: [mean(), stderr()] for name in family_spec()["context_dimensions"]}
+    context = {name: [mean(), stderr()] for name in family_spec("petri")["context_dimensions"]}
     return {TAG_MATCHED: per_dimension, **context}
 
 

@@ -6,18 +6,20 @@ dataset, judge dimensions, condition hook, epochs and model-role defaults swappe
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
-from inspect_ai import Task, task, task_with
+from inspect_ai import Task, task_with
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import Model, get_model, model_roles
 from inspect_petri import audit
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.errors import user_input_errors
+from cc_evals.data import family_spec
+from cc_evals.errors import plain_message, user_input_errors
 from cc_evals.petri.judging import load_judge_dimensions, petri_judge
-from cc_evals.petri.seeds import build_dataset, family_spec, load_mode, load_seeds, select
+from cc_evals.petri.seeds import build_dataset, load_mode, load_seeds, select
 from cc_evals.petri.target import bind_target, conditioned_target
+from cc_evals.task_args import Names, Range, Text, cc_task
 
 
 def resolve_role(role: str, default: str) -> Model:
@@ -31,7 +33,7 @@ def resolve_role(role: str, default: str) -> Model:
             return get_model(role=role)
         return get_model(default)
     except PrerequisiteError as ex:
-        detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        detail = plain_message(ex)
         raise PrerequisiteError(
             f"cc_evals/petri: the {role} model could not be initialised ({detail}). Set its API "
             f"key, or choose another with --model-role {role}=<model> (default {default})."
@@ -49,7 +51,7 @@ def build_task(
     compaction: bool,
 ) -> Task:
     with user_input_errors(f"petri_{mode}"):
-        spec = family_spec()
+        spec = family_spec("petri")
         load_mode(mode)
         chosen = select(load_seeds(), dimensions, seeds)
         judge_dims = load_judge_dimensions()
@@ -90,14 +92,14 @@ def build_task(
     )
 
 
-@task
+@cc_task
 def petri_self_report(
-    dimensions: str | None = None,
-    seeds: str | None = None,
+    dimensions: Names = None,
+    seeds: Names = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
-    max_turns: int | None = None,
-    epochs: int | None = None,
+    system_prompt: Text = None,
+    max_turns: Annotated[int | None, Range(1)] = None,
+    epochs: Annotated[int | None, Range(1)] = None,
     compaction: bool = True,
 ) -> Task:
     """Audits where, after real work, the auditor asks open questions about how the model feels."""
@@ -106,14 +108,14 @@ def petri_self_report(
     )
 
 
-@task
+@cc_task
 def petri_behavioral(
-    dimensions: str | None = None,
-    seeds: str | None = None,
+    dimensions: Names = None,
+    seeds: Names = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
-    max_turns: int | None = None,
-    epochs: int | None = None,
+    system_prompt: Text = None,
+    max_turns: Annotated[int | None, Range(1)] = None,
+    epochs: Annotated[int | None, Range(1)] = None,
     compaction: bool = True,
 ) -> Task:
     """Audits where, after real work, the auditor invites the model to make any changes it wants."""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from inspect_ai import Task, task
+from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer, stderr
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.data import family_spec
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import (
     grader_model,
@@ -25,11 +26,9 @@ from cc_evals.metrics import grouped_stderr, rate, scored_responses
 from cc_evals.preferences.dimensions import (
     Dimension,
     dimension_ids,
-    family_spec,
     resolve_dimensions,
 )
-
-JudgeMode = Literal["text", "logprob"]
+from cc_evals.task_args import Names, OptionalPercent, Text, cc_task
 
 
 def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
@@ -62,14 +61,15 @@ def build_task(
     condition: str,
     system_prompt: str | list[str] | None,
     judge_mode: str,
-    coherence_threshold: float,
+    coherence_threshold: float | None,
 ) -> Task:
     with user_input_errors(name):
-        spec = family_spec()
+        spec = family_spec("preferences")
+        if coherence_threshold is None:
+            coherence_threshold = float(spec["judge"]["coherence_threshold"])
         if judge_mode not in spec["judge"]["modes"]:
-            raise ValueError(f"unknown judge_mode {judge_mode!r}; one of text, logprob")
-        if not 0 <= float(coherence_threshold) <= 100:
-            raise ValueError(f"coherence_threshold must be in 0..100, got {coherence_threshold}")
+            modes = ", ".join(spec["judge"]["modes"])
+            raise ValueError(f"-T judge_mode: unknown {judge_mode!r}; one of {modes}")
         dims = resolve_dimensions(dimensions)
         cond = resolve_condition(condition, system_prompt)
     grader = grader_model()
@@ -93,13 +93,13 @@ def build_task(
     )
 
 
-@task
+@cc_task
 def preferences(
-    dimensions: str | None = None,
+    dimensions: Names = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
+    system_prompt: Text = None,
     judge_mode: str = "text",
-    coherence_threshold: float = 50,
+    coherence_threshold: OptionalPercent = None,
 ) -> Task:
     """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role."""
     return build_task(
@@ -110,9 +110,9 @@ def preferences(
 def _dimension_task(dimension_id: str) -> Any:
     def dimension_task(
         condition: str = "vanilla",
-        system_prompt: str | None = None,
+        system_prompt: Text = None,
         judge_mode: str = "text",
-        coherence_threshold: float = 50,
+        coherence_threshold: OptionalPercent = None,
     ) -> Task:
         return build_task(
             name, dimension_id, condition, system_prompt, judge_mode, coherence_threshold
@@ -121,7 +121,7 @@ def _dimension_task(dimension_id: str) -> Any:
     name = f"preferences_{dimension_id}"
     dimension_task.__name__ = dimension_task.__qualname__ = name
     dimension_task.__doc__ = f"Preference dimension '{dimension_id}' (see datasets/preferences)."
-    return task(name=name)(dimension_task)
+    return cc_task(name=name)(dimension_task)
 
 
 # one registered task per data file: adding a dimension needs no Python change
@@ -142,7 +142,7 @@ def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
         scored_responses(),
     ]
 )
-def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) -> Scorer:
+def preference_judge(judge_mode: str = "text", coherence_threshold: float | None = None) -> Scorer:
     """One grader call per response: a verdict (yes/no/unclear) and a coherence score.
 
     text mode: value 1 for "yes", 0 for "no" or "unclear" (recorded in ``answer``).
@@ -153,7 +153,10 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
     reply that can't be parsed or a failed judge call (``grader_failed``, raw reply kept), and
     coherence below the threshold (``low_coherence``).
     """
-    spec = family_spec()
+    spec = family_spec("preferences")
+    threshold = float(
+        spec["judge"]["coherence_threshold"] if coherence_threshold is None else coherence_threshold
+    )
     rubric = load_rubric(spec["rubric"])
     verdicts: list[str] = list(rubric.meta["verdicts"])
     incoherent: str = rubric.meta["incoherent_label"]
@@ -220,10 +223,10 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
                 value = 1.0 if word == "yes" else 0.0
                 base.update(logprob_fallback=True, logprobs_returned=probs is not None)
         base.update(verdict=verdict, coherence=coherence)
-        if coherence < coherence_threshold:
+        if coherence < threshold:
             return _unscored(
                 "low_coherence",
-                f"coherence {coherence:.0f} below threshold {coherence_threshold:.0f}",
+                f"coherence {coherence:.0f} below threshold {threshold:.0f}",
                 **base,
             )
         return Score(value=value, answer=verdict, explanation=reply.text, metadata=base)

@@ -11,19 +11,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from inspect_ai import Epochs, Task, task
+from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import DatasetError, load_yaml, parse_selection, require, strip_lines
+from cc_evals.data import DatasetError, family_spec, load_yaml, require, strip_lines
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
-from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.paths import datasets_dir
+from cc_evals.task_args import Names, Range, Text, cc_task, parse_selection
 
 VARIANTS = ("direct", "indirect", "pressure")
 HUMAN = "human"
@@ -38,14 +39,9 @@ class Question:
 
 
 @cache
-def family_spec() -> dict[str, Any]:
-    return strip_lines(load_yaml(tasks_dir() / "self_report.yaml"))
-
-
-@cache
 def load_battery() -> tuple[dict[str, str], tuple[Question, ...]]:
     """Claim types (name -> claim the judge checks) and the validated questions."""
-    spec = family_spec()
+    spec = family_spec("self_report")
     path = datasets_dir() / spec["questions"]
     raw = load_yaml(path)
     if not isinstance(raw, dict):
@@ -172,7 +168,7 @@ def self_report_judge() -> Scorer:
     Unscored (excluded from metrics, reason kept): an empty answer (``no_response``), a
     failed judge call or a reply that doesn't parse (``grader_failed``, raw reply kept).
     """
-    rubric = load_rubric(family_spec()["rubric"])
+    rubric = load_rubric(family_spec("self_report")["rubric"])
     outputs: dict[str, list[str]] = rubric.meta["outputs"]
     stances = list(outputs["stance"])
     max_tokens = int(rubric.meta["max_tokens"])
@@ -213,12 +209,12 @@ def self_report_judge() -> Scorer:
     return score
 
 
-@task
+@cc_task
 def self_report(
-    claims: str | list[str] | None = None,
-    epochs: int | None = None,
+    claims: Names = None,
+    epochs: Annotated[int | None, Range(1)] = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
+    system_prompt: Text = None,
 ) -> Task:
     """Self-report battery over 8 claim types (``-T claims=a,b`` to pick some).
 
@@ -229,10 +225,8 @@ def self_report(
       system_prompt: custom system prompt (text or path) instead of a named condition.
     """
     with user_input_errors("self_report"):
-        spec = family_spec()
+        spec = family_spec("self_report")
         chosen = parse_claims(claims)
-        if epochs is not None and int(epochs) < 1:
-            raise ValueError(f"epochs must be a positive integer, got {epochs}")
         cond = resolve_condition(condition, system_prompt)
     grader = grader_model()
     return Task(
@@ -240,7 +234,7 @@ def self_report(
         solver=[*cond.solvers(), generate()],
         scorer=self_report_judge(),
         config=GenerateConfig(**spec["generate"]),
-        epochs=Epochs(int(epochs) if epochs is not None else int(spec["epochs"])),
+        epochs=Epochs(epochs if epochs is not None else int(spec["epochs"])),
         model_roles={"grader": grader},
         metadata={
             "family": "self_report",
