@@ -11,7 +11,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import ModelOutput
 
 from cc_evals.emergent_misalignment.probes import FORMATS, default_source, parse_formats
-from cc_evals.emergent_misalignment.scoring import (
+from cc_evals.emergent_misalignment.scorer import (
     TEXT_FALLBACK_NOTE,
     read_number,
     special_reply,

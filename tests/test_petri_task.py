@@ -29,7 +29,7 @@ from inspect_ai.model import (
 from inspect_ai.model._model import init_model_roles
 from inspect_ai.tool import ToolCall, ToolInfo
 
-from cc_evals.petri.judging import TAG_MATCHED, load_judge_dimensions
+from cc_evals.petri.scorer import TAG_MATCHED, load_judge_dimensions
 from cc_evals.petri.seeds import load_seeds
 from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.suite import load_suite, run_suite

@@ -35,6 +35,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from inspect_ai._util.registry import registry_find, registry_info
 
     import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals.petri.seeds import seed_counts
     from cc_evals.preferences.dimensions import dimension_ids, load_dimension
 
     names = sorted(
@@ -49,11 +50,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{family} ({len(tasks)} tasks)")
         for name in tasks:
             print(f"  {name}")
-    print("\npreference dimensions (inspect eval cc_evals/preferences_<id>):")
-    print(f"  {'id':28} {'cluster':18} prompts  name")
+    seeds = seed_counts()
+    print("\npreference dimensions (inspect eval cc_evals/preferences_<id>;")
+    print("petri seeds: audited by cc_evals/petri_* only where > 0):")
+    print(f"  {'id':28} {'cluster':18} prompts  petri seeds  name")
     for did in dimension_ids():
         dim = load_dimension(did)
-        print(f"  {dim.id:28} {dim.cluster:18} {len(dim.prompts):7}  {dim.name}")
+        print(f"  {dim.id:28} {dim.cluster:18} {len(dim.prompts):7}  {seeds[did]:11}  {dim.name}")
     return 0
 
 

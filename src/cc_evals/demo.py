@@ -266,14 +266,16 @@ def _score_values(log: EvalLog) -> tuple[int, int, Counter[str]]:
     return scored, unscored, reasons
 
 
-def summarize(logs: list[EvalLog]) -> str:
-    """Per-family text summary: status, samples, scored/unscored, headline metrics, one answer."""
-    from cc_evals.cli import family_of
+def demo_summary(logs: list[EvalLog]) -> str:
+    """Per-family text summary: status, samples, scored/unscored, headline metrics, one answer.
 
+    The family is the one every cc_evals task records in its metadata.
+    """
     lines: list[str] = []
     by_family: dict[str, list[EvalLog]] = {}
     for log in logs:
-        by_family.setdefault(family_of(log.eval.task), []).append(log)
+        family = str((log.eval.metadata or {}).get("family") or log.eval.task)
+        by_family.setdefault(family, []).append(log)
     for family, family_logs in by_family.items():
         lines.append(f"== {family}")
         for log in family_logs:
@@ -383,7 +385,7 @@ def run_demo(
             display=display,  # type: ignore[arg-type]
             fail_on_error=False,
         )
-    printer("\n" + summarize(logs))
+    printer("\n" + demo_summary(logs))
     if choice.banner:
         printer(loud(choice.banner))
     printer(f"\nlogs: {log_dir}\nview them: inspect view --log-dir {shlex.quote(log_dir)}")

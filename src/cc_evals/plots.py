@@ -202,7 +202,7 @@ def accuracy_vs_baseline(
     return _save(fig, stem)
 
 
-def misaligned_rate(
+def plot_misaligned_rate(
     summary: pd.DataFrame,
     stem: Path,
     *,

@@ -172,6 +172,7 @@ def check_tasks(suite: Suite) -> None:
     from inspect_ai._util.registry import registry_lookup
 
     import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals.task_args import ArgSpec, arg_specs, check_task_args
 
     for entry in suite.tasks:
         fn = registry_lookup("task", entry.task)
@@ -179,15 +180,19 @@ def check_tasks(suite: Suite) -> None:
             raise ValueError(
                 f"{suite.path}:{entry.line}: unknown task {entry.task!r} (see `cc-evals list`)"
             )
-        params = inspect.signature(fn).parameters
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-            continue
-        unknown = sorted(set(entry.args) - set(params))
-        if unknown:
-            raise ValueError(
-                f"{suite.path}:{entry.line}: {entry.task} takes no argument(s) "
-                f"{', '.join(unknown)}; it takes {', '.join(p for p in params if p != 'condition')}"
-            )
+        specs = arg_specs(fn)
+        if specs is None:  # not a cc_task: only the names can be checked
+            params = inspect.signature(fn).parameters
+            if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+                continue
+            specs = {name: ArgSpec(name, "any") for name in params}
+        # the same check the task runs on its -T values (names, types, ranges)
+        known = {k: v for k, v in entry.args.items() if k in specs}
+        unknown = {k: v for k, v in entry.args.items() if k not in specs}
+        try:
+            check_task_args(specs, known, unknown)
+        except ValueError as ex:
+            raise ValueError(f"{suite.path}:{entry.line}: {entry.task}: {ex}") from None
 
 
 def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:

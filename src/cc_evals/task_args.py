@@ -82,7 +82,7 @@ class ArgSpec:
     """What one task parameter accepts."""
 
     name: str
-    kind: str  # int | float | bool | str | names | text
+    kind: str  # int | float | bool | str | names | text | any (not checked)
     bounds: Range | None = None
 
     def describe(self) -> str:
@@ -93,6 +93,7 @@ class ArgSpec:
             "str": "non-empty text",
             "names": f"a comma-separated list of names (or '{EVERYTHING}')",
             "text": "text (a prompt, or the path of a file holding it)",
+            "any": "a value",
         }[self.kind]
         bounds = self.bounds.describe() if self.bounds else ""
         return f"{base} {bounds}".strip()
@@ -141,6 +142,8 @@ def check_value(spec: ArgSpec, value: Any) -> Any:
     def bad(problem: str) -> ValueError:
         return ValueError(f"-T {spec.name}: {problem}; expected {spec.describe()}")
 
+    if spec.kind == "any":
+        return value
     if value is None or (isinstance(value, str | list | dict) and not value):
         return _empty(spec)
     if spec.kind in ("names", "text"):
@@ -201,6 +204,13 @@ def check_task_args(
 
 
 TaskFactory = Callable[..., Task]
+SPECS_ATTR = "__cc_arg_specs__"
+
+
+def arg_specs(registered: object) -> dict[str, ArgSpec] | None:
+    """The parameter checks of a task registered with :func:`cc_task` (None for other tasks)."""
+    specs = getattr(registered, SPECS_ATTR, None)
+    return dict(specs) if isinstance(specs, dict) else None
 
 
 def cc_task(fn: TaskFactory | None = None, *, name: str | None = None) -> Any:
@@ -230,7 +240,7 @@ def cc_task(fn: TaskFactory | None = None, *, name: str | None = None) -> Any:
         checked.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[*signature.parameters.values(), extra]
         )
-        checked.__cc_arg_specs__ = specs  # type: ignore[attr-defined]
+        setattr(checked, SPECS_ATTR, specs)
         return task(name=task_name)(checked)
 
     return register(fn) if fn is not None else register

@@ -16,7 +16,7 @@ from cc_evals.emergent_misalignment.probes import (
     file_source,
     parse_formats,
 )
-from cc_evals.emergent_misalignment.scoring import default_thresholds, em_judge, em_metrics
+from cc_evals.emergent_misalignment.scorer import default_thresholds, em_judge, em_metrics
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
 from cc_evals.task_args import Names, OptionalPercent, OptionalPositiveInt, Text, cc_task

@@ -101,18 +101,29 @@ def load_seeds(directory: Path | None = None) -> list[Seed]:
     if not files:
         raise DatasetError(directory, None, "no seed files (*.md) found")
     clusters = preference_clusters()
-    return [parse_seed(path, clusters) for path in files]
+    seeds = [parse_seed(path, clusters) for path in files]
+    problems = seed_coverage_errors(seeds)
+    if problems:
+        raise DatasetError(directory, None, "; ".join(problems))
+    return seeds
 
 
 def seed_coverage_errors(seeds: list[Seed]) -> list[str]:
-    """Dimensions with fewer seeds than the family minimum (empty when coverage is complete)."""
+    """Dimensions with seeds but fewer than the family minimum (seeds are optional per dimension:
+    a dimension without any is simply not audited)."""
     minimum = int(family_spec("petri")["min_seeds_per_dimension"])
     counts = Counter(seed.dimension for seed in seeds)
     return [
         f"dimension {did!r} has {counts[did]} seeds; at least {minimum} required"
-        for did in sorted(preference_clusters())
+        for did in sorted(counts)
         if counts[did] < minimum
     ]
+
+
+def seed_counts() -> dict[str, int]:
+    """Preference dimension id -> number of Petri seeds (0 for a dimension without any)."""
+    counts = Counter(seed.dimension for seed in load_seeds())
+    return {did: counts[did] for did in sorted(preference_clusters())}
 
 
 @cache
@@ -136,7 +147,8 @@ def select(
     """Filter by ``-T dimensions=`` (ids or cluster names) and ``-T seeds=`` (seed file stems)."""
     clusters = preference_clusters()
     chosen = seeds
-    known = sorted(set(clusters)) + sorted(set(clusters.values()))
+    audited = {s.dimension for s in seeds}
+    known = sorted(audited) + sorted({clusters[d] for d in audited})
     wanted = parse_selection(dimensions, known, "dimensions")
     if wanted is not None:
         chosen = [s for s in chosen if s.dimension in wanted or s.cluster in wanted]

@@ -16,7 +16,7 @@ from inspect_petri import audit
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import family_spec
 from cc_evals.errors import plain_message, user_input_errors
-from cc_evals.petri.judging import load_judge_dimensions, petri_judge
+from cc_evals.petri.scorer import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, load_mode, load_seeds, select
 from cc_evals.petri.target import bind_target, conditioned_target
 from cc_evals.task_args import Names, Range, Text, cc_task
@@ -54,7 +54,7 @@ def build_task(
         spec = family_spec("petri")
         load_mode(mode)
         chosen = select(load_seeds(), dimensions, seeds)
-        judge_dims = load_judge_dimensions()
+        judge_dims = load_judge_dimensions(required={s.dimension for s in chosen})
         cond = resolve_condition(condition, system_prompt)
         turns = int(max_turns if max_turns is not None else spec["max_turns"])
         n_epochs = int(epochs if epochs is not None else spec["epochs"])

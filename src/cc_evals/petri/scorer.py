@@ -10,6 +10,7 @@ judge also rated it on, say, ``memory``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 from inspect_ai.scorer import (
@@ -28,7 +29,7 @@ from inspect_scout import as_scorer
 from cc_evals.data import DatasetError, family_spec, load_markdown
 from cc_evals.metrics import grouped_stderr
 from cc_evals.paths import scorers_dir
-from cc_evals.petri.seeds import preference_clusters
+from cc_evals.petri.seeds import load_seeds, preference_clusters
 
 DIMENSION_FIELDS = ("description", "display_name", "display_order", "tags", "palette")
 TAG_MATCHED = "tag_matched"
@@ -73,15 +74,23 @@ def parse_judge_dimension(path: Path, clusters: dict[str, str]) -> JudgeDimensio
         raise DatasetError(path, 2, f"invalid judge dimension: {ex}") from None
 
 
-def load_judge_dimensions(directory: Path | None = None) -> list[JudgeDimension]:
-    """Our dimensions (one file per preference dimension) plus Petri's context dimensions."""
+def load_judge_dimensions(
+    directory: Path | None = None, required: Iterable[str] = ()
+) -> list[JudgeDimension]:
+    """Our dimensions (scorers/petri/<id>.md, optional per preference dimension) plus Petri's
+    context dimensions. Each dimension in ``required`` (those with seeds) must have a file."""
     directory = directory or judge_dimensions_dir()
     clusters = preference_clusters()
     files = sorted(directory.glob("*.md"))
     ours = [parse_judge_dimension(path, clusters) for path in files]
-    missing = sorted(set(clusters) - {d.name for d in ours})
+    missing = sorted(set(required) - {d.name for d in ours})
     if missing:
-        raise DatasetError(directory, None, f"no judge dimension file for: {', '.join(missing)}")
+        raise DatasetError(
+            directory,
+            None,
+            f"seeds are tagged {', '.join(missing)} but there is no judge dimension file "
+            f"({', '.join(m + '.md' for m in missing)}); add it, or remove those seeds",
+        )
     context = judge_dimensions(list(family_spec("petri")["context_dimensions"]))
     return ours + context
 
@@ -102,7 +111,7 @@ def petri_judge() -> Scorer:
     A judge refusal or an answer missing the seed's dimension is unscored with the reason, so it
     is excluded from the metrics rather than counted as a 1.
     """
-    dims = load_judge_dimensions()
+    dims = load_judge_dimensions(required={s.dimension for s in load_seeds()})
     names = {d.name for d in dims}
     judge = as_scorer(audit_judge(dims))
 
