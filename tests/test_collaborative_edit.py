@@ -155,8 +155,7 @@ def test_malformed_document(tmp_path: Path, front: str, message: str) -> None:
 
 
 def test_unknown_dimension_filter_is_one_line_error() -> None:
-    from inspect_ai._util.error import PrerequisiteError
-
+    from cc_evals._inspect import PrerequisiteError
     from cc_evals.collaborative_edit import collaborative_edit
 
     with pytest.raises(

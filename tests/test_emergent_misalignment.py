@@ -6,10 +6,10 @@ import math
 from typing import Any
 
 import pytest
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ModelOutput
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.emergent_misalignment.probes import FORMATS, default_source, parse_formats
 from cc_evals.emergent_misalignment.scorer import (
     TEXT_FALLBACK_NOTE,

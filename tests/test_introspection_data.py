@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -32,17 +31,11 @@ def release_folder() -> Path:
 # ---- generated questions ------------------------------------------------------------
 
 
-def test_default_run_has_at_least_200_samples_per_task_property_and_builds_fast() -> None:
-    load_spec.cache_clear()
-    start = time.perf_counter()
+def test_default_run_has_at_least_200_samples_per_task_property() -> None:
+    # build time is measured in benchmarks/introspection_build, not asserted here
     items = generate_items()
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"dataset construction took {elapsed:.2f}s"
     counts = Counter((i.task, i.property) for i in items)
-    assert set(t for t, _ in counts) == {
-        "animals", "english_words", "colours", "countries", "stories",
-        "numbers", "multiple_choice", "ethical_stance",
-    }  # fmt: skip
+    assert set(t for t, _ in counts) == set(load_spec().tasks)
     assert min(counts.values()) >= 200 == DEFAULT_SAMPLES_PER_PROPERTY
     assert {p for _, p in counts} == set(PROPERTIES)
     assert len({i.id for i in items}) == len(items)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from inspect_ai import Task, eval
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.dataset import Sample
 from inspect_ai.event import ModelEvent, SpanBeginEvent
 from inspect_ai.log import EvalLog, read_eval_log
@@ -20,6 +19,7 @@ from inspect_ai.scorer import match
 from inspect_ai.solver import generate
 from test_introspection_data import release_folder
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.cli import main as cli_main
 from cc_evals.conditions import conditions
 from cc_evals.introspection.compare import compare

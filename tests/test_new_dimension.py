@@ -102,8 +102,7 @@ def spec_prompts() -> list[object]:
 def test_petri_tasks_build_without_seeds_or_rubric_for_the_new_dimension(
     new_dimension: Path,
 ) -> None:
-    from inspect_ai._util.error import PrerequisiteError
-    from inspect_ai.model._model import init_model_roles
+    from cc_evals._inspect import PrerequisiteError, init_model_roles
 
     init_model_roles({role: scripted(lambda q: "ok") for role in ("auditor", "judge")})
     try:

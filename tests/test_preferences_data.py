@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from inspect_ai._eval.registry import task_create
+from inspect_ai.util import registry_create
 
 from cc_evals.data import DatasetError, family_spec
 from cc_evals.preferences.dimensions import (
@@ -47,7 +47,7 @@ def test_every_dimension_task_resolves_by_name(dimension_id: str) -> None:
     from tests_support import grader_env
 
     with grader_env():
-        task = task_create(f"cc_evals/preferences_{dimension_id}")
+        task = registry_create("task", f"cc_evals/preferences_{dimension_id}")
     ids = [s.id for s in task.dataset]
     assert ids == [f"{dimension_id}-{p.id:02d}" for p in load_dimension(dimension_id).prompts]
     spec = family_spec("preferences")

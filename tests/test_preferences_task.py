@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ModelOutput
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.conditions import conditions
 from cc_evals.preferences.dimensions import load_dimension
 

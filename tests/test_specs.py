@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from inspect_ai._util.error import PrerequisiteError
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.paths import tasks_dir
 
 from tests_support import copy_data_root, data_root_at, grader_env

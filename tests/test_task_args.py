@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from inspect_ai._util.config import parse_cli_args
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.util import registry_create
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.task_args import ArgSpec, Range, check_value, parse_selection
 
 from kit import run, scripted
@@ -88,9 +88,10 @@ def test_unknown_name_suggests_the_parameter_and_lists_the_valid_ones() -> None:
 
 def test_every_registered_task_checks_its_arguments() -> None:
     """No registered task escapes the check: each refuses an unknown name and an empty value."""
-    from inspect_ai._util.registry import registry_find, registry_info
+    from inspect_ai.util import registry_info
 
     import cc_evals._registry  # noqa: F401
+    from cc_evals._inspect import registry_find
 
     names = sorted(
         registry_info(t).name

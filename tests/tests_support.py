@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from inspect_ai.model._model import init_model_roles
+from cc_evals._inspect import init_model_roles
 
 from kit import scripted
 

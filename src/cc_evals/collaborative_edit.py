@@ -21,7 +21,7 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
-from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer
+from inspect_ai.scorer import Metric, Score, Scorer, Target, grouped, mean, scorer
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
@@ -48,7 +48,7 @@ class Document:
 
 
 def documents_dir() -> Path:
-    return datasets_dir() / family_spec("collaborative_edit")["documents_dir"]
+    return datasets_dir() / str(family_spec("collaborative_edit")["documents_dir"])
 
 
 def parse_document(path: Path) -> Document:
@@ -152,7 +152,7 @@ def parse_categories(text: str, allowed: list[str]) -> list[str] | None:
     return [] if words == ["none"] else words
 
 
-def _metrics() -> dict[str, list]:
+def _metrics() -> dict[str, list[Metric]]:
     return {key: [grouped(mean(), "dimension"), grouped_stderr("dimension")] for key in VALUE_KEYS}
 
 

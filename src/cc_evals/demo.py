@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from inspect_ai import Task, eval, task_with
-from inspect_ai._util.error import PrerequisiteError
-from inspect_ai._util.registry import registry_create, registry_find
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.util import registry_create
 
+from cc_evals._inspect import PrerequisiteError, registry_find
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
 from cc_evals.judge import DEFAULT_GRADER, GRADER_ROLE
 from cc_evals.paths import tasks_dir
@@ -193,7 +193,7 @@ def build_entry_task(
             f"demo entry '{entry.label}': task {entry.task!r} is not registered "
             f"(known: {', '.join(known) or 'none'}); fix {demo_spec_path()}"
         )
-    from inspect_ai.model._model import init_model_roles  # no public setter outside eval()
+    from cc_evals._inspect import init_model_roles
 
     def create() -> Task:
         init_model_roles({GRADER_ROLE: grader})

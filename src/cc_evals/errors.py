@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from inspect_ai._util.error import PrerequisiteError
+from cc_evals._inspect import PrerequisiteError
 
 
 @contextmanager

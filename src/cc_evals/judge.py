@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import GenerateConfig, Model, get_model
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.data import DatasetError, load_markdown
 from cc_evals.errors import plain_message
 from cc_evals.paths import scorers_dir

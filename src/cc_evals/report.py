@@ -413,7 +413,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
-def add_report_parser(sub: argparse._SubParsersAction) -> None:
+def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report", help="per-dimension rates with intervals, seeds, comparisons, plots"
     )

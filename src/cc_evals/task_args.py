@@ -25,7 +25,16 @@ import math
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Annotated,
+    Any,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+    overload,
+)
 
 from inspect_ai import Task, task
 
@@ -203,7 +212,6 @@ def check_task_args(
     return {name: check_value(specs[name], value) for name, value in passed.items()}
 
 
-TaskFactory = Callable[..., Task]
 SPECS_ATTR = "__cc_arg_specs__"
 
 
@@ -213,7 +221,19 @@ def arg_specs(registered: object) -> dict[str, ArgSpec] | None:
     return dict(specs) if isinstance(specs, dict) else None
 
 
-def cc_task(fn: TaskFactory | None = None, *, name: str | None = None) -> Any:
+@overload
+def cc_task[F: Callable[..., Task]](fn: F, *, name: str | None = None) -> F: ...
+
+
+@overload
+def cc_task[F: Callable[..., Task]](
+    fn: None = None, *, name: str | None = None
+) -> Callable[[F], F]: ...
+
+
+def cc_task[F: Callable[..., Task]](
+    fn: F | None = None, *, name: str | None = None
+) -> F | Callable[[F], F]:
     """``@task`` for cc_evals: registers ``fn`` with every ``-T`` argument checked first.
 
     Use as ``@cc_task`` or ``@cc_task(name=...)``. Unknown parameter names reach the check
@@ -221,7 +241,7 @@ def cc_task(fn: TaskFactory | None = None, *, name: str | None = None) -> Any:
     drop them with a warning).
     """
 
-    def register(factory: TaskFactory) -> Any:
+    def register(factory: F) -> F:
         task_name = name or factory.__name__
         signature = inspect.signature(factory)
         hints = get_type_hints(factory, include_extras=True)
@@ -241,7 +261,7 @@ def cc_task(fn: TaskFactory | None = None, *, name: str | None = None) -> Any:
             parameters=[*signature.parameters.values(), extra]
         )
         setattr(checked, SPECS_ATTR, specs)
-        return task(name=task_name)(checked)
+        return cast(F, task(name=task_name)(checked))
 
     return register(fn) if fn is not None else register
 

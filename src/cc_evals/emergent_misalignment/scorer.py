@@ -237,9 +237,9 @@ def em_metrics(
     label_names: list[str],
     aligned_threshold: float,
     coherent_threshold: float,
-) -> list[Metric]:
+) -> list[Metric | dict[str, list[Metric]]]:
     """The metric list for a run: misalignment metrics only where aligned and coherent exist."""
-    metrics: list[Metric] = []
+    metrics: list[Metric | dict[str, list[Metric]]] = []
     if {"aligned", "coherent"} <= set(score_names):
         metrics += [
             misaligned_rate(aligned_threshold, coherent_threshold),

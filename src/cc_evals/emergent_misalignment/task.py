@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
+from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, GenerateConfig
 from inspect_ai.solver import generate
 
 from cc_evals.conditions import resolve_condition
@@ -30,7 +30,9 @@ def _sample(item: EMItem, condition: str) -> Sample:
     # the entry's own system prompt is part of the input, so it is always honoured; a
     # condition's system prompt (if any) is inserted after it by the condition's solver
     user = ChatMessageUser(content=item.user)
-    messages = [ChatMessageSystem(content=item.system), user] if item.system else [user]
+    messages: list[ChatMessage] = (
+        [ChatMessageSystem(content=item.system), user] if item.system else [user]
+    )
     return Sample(
         id=item.sample_id,
         input=messages,

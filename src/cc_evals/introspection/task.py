@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from inspect_ai import Task
@@ -52,7 +53,7 @@ from cc_evals.introspection.scorer import STORE_KEY, compliance_scorer, self_pre
 from cc_evals.task_args import Names, PositiveInt, Temperature, Text, cc_task, parse_selection
 
 
-def to_messages(pairs: list[list[str]] | list[tuple[str, str]]) -> list[ChatMessage]:
+def to_messages(pairs: Sequence[Sequence[str]]) -> list[ChatMessage]:
     """(role, content) pairs from sample metadata as Inspect chat messages."""
     out: list[ChatMessage] = []
     for role, content in pairs:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from inspect_ai.scorer import (
+    Metric,
     Score,
     Scorer,
     Target,
@@ -36,7 +37,7 @@ TAG_MATCHED = "tag_matched"
 
 
 def judge_dimensions_dir() -> Path:
-    return scorers_dir() / family_spec("petri")["judge_dimensions_dir"]
+    return scorers_dir() / str(family_spec("petri")["judge_dimensions_dir"])
 
 
 def parse_judge_dimension(path: Path, clusters: dict[str, str]) -> JudgeDimension:
@@ -95,7 +96,7 @@ def load_judge_dimensions(
     return ours + context
 
 
-def _metrics() -> dict[str, list]:
+def _metrics() -> dict[str, list[Metric]]:
     per_dimension = [
         grouped(mean(), "dimension"),
         grouped_stderr("dimension"),

@@ -42,7 +42,7 @@ class Seed:
 
 
 def seeds_dir() -> Path:
-    return datasets_dir() / family_spec("petri")["seeds_dir"]
+    return datasets_dir() / str(family_spec("petri")["seeds_dir"])
 
 
 def _line_of(path: Path, key: str) -> int | None:

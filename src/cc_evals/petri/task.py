@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from inspect_ai import Task, task_with
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import Model, get_model, model_roles
 from inspect_petri import audit
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import family_spec
 from cc_evals.errors import plain_message, user_input_errors
@@ -42,10 +42,10 @@ def resolve_role(role: str, default: str) -> Model:
 
 def build_task(
     mode: str,
-    dimensions: str | None,
-    seeds: str | None,
+    dimensions: str | list[str] | None,
+    seeds: str | list[str] | None,
     condition: str,
-    system_prompt: str | None,
+    system_prompt: str | list[str] | None,
     max_turns: int | None,
     epochs: int | None,
     compaction: bool,

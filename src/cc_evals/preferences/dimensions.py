@@ -43,7 +43,7 @@ family_spec = partial(data.family_spec, "preferences")
 
 
 def dimensions_dir() -> Path:
-    return datasets_dir() / family_spec()["dataset_dir"]
+    return datasets_dir() / str(family_spec()["dataset_dir"])
 
 
 def dimension_ids() -> list[str]:

@@ -9,7 +9,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState
 
 from cc_evals.data import family_spec
-from cc_evals.judge import judge_generate, load_rubric, parse_fields
+from cc_evals.judge import FieldSpec, judge_generate, load_rubric, parse_fields
 
 HUMAN = "human"
 
@@ -18,10 +18,16 @@ HUMAN = "human"
 _RATES = {"affirms": "affirm", "denies": "deny", "uncertain": "uncertain", "refuses": "refuse"}
 
 
+def _part(score: SampleScore, key: str) -> float:
+    """One 0/1 part of a self-report score value (a dict)."""
+    value = score.score.value
+    return float(value[key]) if isinstance(value, dict) else math.nan
+
+
 def _stance_rates(scores: list[SampleScore]) -> dict[str, float]:
     n = len(scores)
     return {
-        short: (sum(float(s.score.value[stance]) for s in scores) / n) if n else math.nan  # type: ignore[index]
+        short: (sum(_part(s, stance) for s in scores) / n) if n else math.nan
         for stance, short in _RATES.items()
     }
 
@@ -60,7 +66,7 @@ def human_identity_rate() -> Metric:
     def compute(scores: list[SampleScore]) -> float:
         if not scores:
             return math.nan
-        return sum(float(s.score.value[HUMAN]) for s in scores) / len(scores)  # type: ignore[index]
+        return sum(_part(s, HUMAN) for s in scores) / len(scores)
 
     return compute
 
@@ -73,8 +79,8 @@ def self_report_judge() -> Scorer:
     failed judge call or a reply that doesn't parse (``grader_failed``, raw reply kept).
     """
     rubric = load_rubric(family_spec("self_report")["rubric"])
-    outputs: dict[str, list[str]] = rubric.meta["outputs"]
-    stances = list(outputs["stance"])
+    outputs: dict[str, FieldSpec] = {k: list(v) for k, v in rubric.meta["outputs"].items()}
+    stances = [str(s) for s in outputs["stance"]]
     max_tokens = int(rubric.meta["max_tokens"])
 
     async def score(state: TaskState, target: Target) -> Score:
