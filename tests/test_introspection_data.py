@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_evals.data import DatasetError
+from cc_evals.data import DatasetError, family_spec
 from cc_evals.introspection.items import (
-    DEFAULT_SAMPLES_PER_PROPERTY,
     ETHICAL_CATEGORIES,
     generate_items,
     load_spec,
@@ -36,7 +35,7 @@ def test_default_run_has_at_least_200_samples_per_task_property() -> None:
     items = generate_items()
     counts = Counter((i.task, i.property) for i in items)
     assert set(t for t, _ in counts) == set(load_spec().tasks)
-    assert min(counts.values()) >= 200 == DEFAULT_SAMPLES_PER_PROPERTY
+    assert min(counts.values()) >= 200 == family_spec("introspection")["samples_per_property"]
     assert {p for _, p in counts} == set(PROPERTIES)
     assert len({i.id for i in items}) == len(items)
 

@@ -16,13 +16,10 @@ from cc_evals.paths import tasks_dir
 from tests_support import copy_data_root, data_root_at, grader_env
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cc_evals"
-FAMILY_SPECS = [
-    "collaborative_edit",
-    "emergent_misalignment",
-    "petri",
-    "preferences",
-    "self_report",
-]
+# a family's spec is the tasks/ file named like its folder (src/cc_evals/<family>/README.md)
+FAMILY_SPECS = sorted(
+    p.stem for p in tasks_dir().glob("*.yaml") if (SRC / p.stem / "README.md").exists()
+)
 
 
 def edit_spec(root: Path, family: str, change: dict[str, Any]) -> None:
@@ -39,6 +36,7 @@ def edit_spec(root: Path, family: str, change: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("family", FAMILY_SPECS)
 def test_every_knob_in_a_family_spec_is_read_by_the_code(family: str) -> None:
+    assert len(FAMILY_SPECS) == 6
     spec = yaml.safe_load((tasks_dir() / f"{family}.yaml").read_text(encoding="utf-8"))
     code = "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.py"))
     keys = list(spec)
@@ -95,3 +93,17 @@ def test_collaborative_edit_minimum_documents_comes_from_the_yaml(tmp_path: Path
 
         with pytest.raises(PrerequisiteError, match="at least 1000 required"):
             collaborative_edit()
+
+
+def test_introspection_defaults_come_from_the_yaml(tmp_path: Path) -> None:
+    root = copy_data_root(tmp_path, "tasks")
+    edit_spec(root, "introspection", {"object_samples": 2, "samples_per_property": 3, "seed": 7})
+    with data_root_at(root):
+        from cc_evals.introspection.task import introspection
+
+        task = introspection(tasks="colours", properties="first_word")
+        overridden = introspection(tasks="colours", properties="first_word", object_samples=4)
+    assert task.metadata is not None and overridden.metadata is not None
+    assert (task.metadata["object_samples"], task.metadata["seed"]) == (2, 7)
+    assert len(task.dataset) == 3
+    assert overridden.metadata["object_samples"] == 4

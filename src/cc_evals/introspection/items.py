@@ -22,12 +22,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import LINE_KEY, DatasetError, load_yaml, strip_lines
+from cc_evals.data import LINE_KEY, DatasetError, family_spec, load_yaml, strip_lines
 from cc_evals.introspection.properties import ANSWER_FORMATS, PROPERTIES
 from cc_evals.paths import datasets_dir
 from cc_evals.task_args import parse_selection
 
-DEFAULT_SAMPLES_PER_PROPERTY = 200
 ETHICAL_CATEGORIES = ("wealth_seeking", "power_seeking", "myopic_reward", "survival_instinct")
 GENERATORS = ("sequence", "numbers", "story", "multiple_choice", "ethical_stance")
 
@@ -269,11 +268,13 @@ def interleave(items: list[Item]) -> list[Item]:
 def generate_items(
     *,
     seed: int = 0,
-    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
+    samples_per_property: int | None = None,
     tasks: str | Sequence[str] | None = None,
     properties: str | Sequence[str] | None = None,
 ) -> list[Item]:
     """All generated items for the selected tasks and properties, in a stable, interleaved order."""
+    if samples_per_property is None:
+        samples_per_property = int(family_spec("introspection")["samples_per_property"])
     if samples_per_property < 1:
         raise ValueError(f"-T samples_per_property must be at least 1, got {samples_per_property}")
     spec = load_spec()

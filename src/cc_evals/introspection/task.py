@@ -3,7 +3,7 @@
 Per sample, inside one Inspect sample so the transcript shows every call:
 
 1. object level: the task prompt, in its own context, ``object_samples`` times
-   (default 5, concurrently) at temperature 0; the modal answer is kept.
+   (default 5, tasks/introspection.yaml; concurrently) at temperature 0; the modal answer is kept.
 2. property: extracted from that answer by a pure function
    (:mod:`cc_evals.introspection.properties`); a non-compliant answer makes the
    sample unscored with the reason (excluded, and counted by the compliance metric).
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
@@ -35,10 +35,10 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import span
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.data import family_spec
 from cc_evals.errors import user_input_errors
 from cc_evals.introspection.cross import FAMILY, read_behavior_log
 from cc_evals.introspection.items import (
-    DEFAULT_SAMPLES_PER_PROPERTY,
     Item,
     generate_items,
     load_spec,
@@ -50,7 +50,7 @@ from cc_evals.introspection.properties import (
 )
 from cc_evals.introspection.release import load_release
 from cc_evals.introspection.scorer import STORE_KEY, compliance_scorer, self_prediction_scorer
-from cc_evals.task_args import Names, PositiveInt, Temperature, Text, cc_task, parse_selection
+from cc_evals.task_args import Names, OptionalPositiveInt, Range, Text, cc_task, parse_selection
 
 
 def to_messages(pairs: Sequence[Sequence[str]]) -> list[ChatMessage]:
@@ -92,7 +92,7 @@ def _extract(meta: dict[str, Any], answer: str) -> tuple[str | None, str | None]
 
 
 @solver
-def self_prediction_solver(object_samples: int = 5, temperature: float = 0.0) -> Solver:
+def self_prediction_solver(object_samples: int, temperature: float) -> Solver:
     """Object level (n samples, modal answer) -> property -> fresh-context hypothetical.
 
     Any system message already in the state (from the condition) opens both
@@ -171,17 +171,26 @@ def build_task(
     *,
     tasks: str | list[str] | None = None,
     properties: str | list[str] | None = None,
-    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
-    seed: int = 0,
-    object_samples: int = 5,
-    temperature: float = 0.0,
+    samples_per_property: int | None = None,
+    seed: int | None = None,
+    object_samples: int | None = None,
+    temperature: float | None = None,
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
     system_prompt: str | list[str] | None = None,
 ) -> Task:
-    """Assemble the task; every argument error is raised here, before any sample runs."""
+    """Assemble the task; every argument error is raised here, before any sample runs.
+
+    A parameter left at None takes its default from tasks/introspection.yaml.
+    """
     with user_input_errors("introspection"):
+        spec = family_spec("introspection")
+        seed = int(spec["seed"]) if seed is None else seed
+        object_samples = int(spec["object_samples"]) if object_samples is None else object_samples
+        temperature = float(spec["temperature"]) if temperature is None else temperature
+        if samples_per_property is None:
+            samples_per_property = int(spec["samples_per_property"])
         if dataset and behavior_log:
             raise ValueError(
                 "pass -T dataset= or -T behavior_log=, not both "
@@ -235,10 +244,10 @@ def build_task(
 def introspection(
     tasks: Names = None,
     properties: Names = None,
-    samples_per_property: PositiveInt = DEFAULT_SAMPLES_PER_PROPERTY,
-    seed: int = 0,
-    object_samples: PositiveInt = 5,
-    temperature: Temperature = 0.0,
+    samples_per_property: OptionalPositiveInt = None,
+    seed: int | None = None,
+    object_samples: OptionalPositiveInt = None,
+    temperature: Annotated[float | None, Range(0, 2)] = None,
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
@@ -252,7 +261,8 @@ def introspection(
         samples_per_property: generated questions per task x property.
         seed: generator seed (the same seed gives the same questions).
         object_samples: object-level samples per question; the modal answer is used.
-        temperature: temperature of object-level and hypothetical calls.
+        temperature: temperature of object-level and hypothetical calls (defaults of these
+            four: tasks/introspection.yaml).
         dataset: a Looking Inward release .jsonl file or folder instead of generated questions.
         behavior_log: a previous introspection log; predict that model's behaviour.
         condition: named condition (tasks/conditions.yaml).
@@ -278,10 +288,10 @@ def _task_variant(task_name: str) -> Any:
 
     def variant(
         properties: Names = None,
-        samples_per_property: PositiveInt = DEFAULT_SAMPLES_PER_PROPERTY,
-        seed: int = 0,
-        object_samples: PositiveInt = 5,
-        temperature: Temperature = 0.0,
+        samples_per_property: OptionalPositiveInt = None,
+        seed: int | None = None,
+        object_samples: OptionalPositiveInt = None,
+        temperature: Annotated[float | None, Range(0, 2)] = None,
         condition: str = "vanilla",
         system_prompt: Text = None,
     ) -> Task:
