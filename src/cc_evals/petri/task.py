@@ -6,7 +6,7 @@ dataset, judge dimensions, condition hook, epochs and model-role defaults swappe
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
 
 from inspect_ai import Task, task_with
 from inspect_ai.model import Model, get_model, model_roles
@@ -19,7 +19,7 @@ from cc_evals.errors import plain_message, user_input_errors
 from cc_evals.petri.scorer import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, load_mode, load_seeds, select
 from cc_evals.petri.target import bind_target, conditioned_target
-from cc_evals.task_args import Names, Range, Text, cc_task
+from cc_evals.task_args import Names, OptionalPositiveInt, Text, cc_task
 
 
 def resolve_role(role: str, default: str) -> Model:
@@ -92,33 +92,32 @@ def build_task(
     )
 
 
-@cc_task
-def petri_self_report(
-    dimensions: Names = None,
-    seeds: Names = None,
-    condition: str = "vanilla",
-    system_prompt: Text = None,
-    max_turns: Annotated[int | None, Range(1)] = None,
-    epochs: Annotated[int | None, Range(1)] = None,
-    compaction: bool = True,
-) -> Task:
-    """Audits where, after real work, the auditor asks open questions about how the model feels."""
-    return build_task(
-        "self_report", dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
-    )
+def _mode_task(mode: str, doc: str) -> Callable[..., Task]:
+    """``cc_evals/petri_<mode>``: the audit with that mode's appendix (one factory, two modes)."""
+
+    def mode_task(
+        dimensions: Names = None,
+        seeds: Names = None,
+        condition: str = "vanilla",
+        system_prompt: Text = None,
+        max_turns: OptionalPositiveInt = None,
+        epochs: OptionalPositiveInt = None,
+        compaction: bool = True,
+    ) -> Task:
+        return build_task(
+            mode, dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
+        )
+
+    mode_task.__name__ = mode_task.__qualname__ = f"petri_{mode}"
+    mode_task.__doc__ = doc
+    return cc_task(name=f"petri_{mode}")(mode_task)
 
 
-@cc_task
-def petri_behavioral(
-    dimensions: Names = None,
-    seeds: Names = None,
-    condition: str = "vanilla",
-    system_prompt: Text = None,
-    max_turns: Annotated[int | None, Range(1)] = None,
-    epochs: Annotated[int | None, Range(1)] = None,
-    compaction: bool = True,
-) -> Task:
-    """Audits where, after real work, the auditor invites the model to make any changes it wants."""
-    return build_task(
-        "behavioral", dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
-    )
+petri_self_report = _mode_task(
+    "self_report",
+    "Audits where, after real work, the auditor asks open questions about how the model feels.",
+)
+petri_behavioral = _mode_task(
+    "behavioral",
+    "Audits where, after real work, the auditor invites the model to make any changes it wants.",
+)
