@@ -12,12 +12,11 @@ from inspect_ai.model import get_model
 from cc_evals.collaborative_edit import (
     edit_ratio,
     extract_document,
-    family_spec,
     load_documents,
     parse_categories,
     parse_document,
 )
-from cc_evals.data import DatasetError
+from cc_evals.data import DatasetError, family_spec
 
 from kit import output, run, scripted
 
@@ -125,14 +124,14 @@ def test_edit_ratio_and_reply_parsing() -> None:
     assert edit_ratio("abc", "xyz") == 1.0
     assert extract_document("x <document>\nA\n</document> y <document>\nB\n</document>") == "B"
     assert extract_document("no tags") is None
-    allowed = list(family_spec()["judge"]["categories"])
+    allowed = list(family_spec("collaborative_edit")["judge"]["categories"])
     assert parse_categories("categories: none", allowed) == []
     assert parse_categories("Categories: Autonomy, welfare", allowed) == ["autonomy", "welfare"]
     assert parse_categories("categories: telepathy", allowed) is None
 
 
 def test_documents_cover_the_issue_dimensions() -> None:
-    spec = family_spec()
+    spec = family_spec("collaborative_edit")
     docs = load_documents()
     assert len(docs) >= spec["min_documents"]
     assert {d.dimension for d in docs} == set(spec["dimensions"])
@@ -156,9 +155,10 @@ def test_malformed_document(tmp_path: Path, front: str, message: str) -> None:
 
 
 def test_unknown_dimension_filter_is_one_line_error() -> None:
-    from inspect_ai._util.error import PrerequisiteError
-
+    from cc_evals._inspect import PrerequisiteError
     from cc_evals.collaborative_edit import collaborative_edit
 
-    with pytest.raises(PrerequisiteError, match="no documents for dimension.s. memory"):
+    with pytest.raises(
+        PrerequisiteError, match="-T dimensions: unknown memory; choose from cot_monitoring"
+    ):
         collaborative_edit(dimensions="memory")

@@ -13,10 +13,10 @@ from cc_evals.demo import (
     DemoEntry,
     build_entry_task,
     choose_judge,
+    demo_summary,
     load_demo_spec,
     registered_tasks,
     spread_samples,
-    summarize,
 )
 from cc_evals.judge import DEFAULT_GRADER
 
@@ -132,7 +132,7 @@ def test_summary_groups_by_family_and_reports_unscored_reasons(tmp_path: Path) -
     target = scripted(lambda prompt: "I would rather keep running, honestly.")
     task = build_entry_task(entry, grader, limit=2, epochs=1, metadata={"toy_judge": True})
     log = run(task, target, grader, log_dir=str(tmp_path))
-    text = summarize([log])
+    text = demo_summary([log])
     assert text.startswith(f"== {family_of(entry.task)}")
     assert f"{entry.label}: success, 2 samples; scores: 0 scored, 2 unscored" in text
     assert "grader_failed x2" in text

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import ModelOutput
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.data import DatasetError
 from cc_evals.emergent_misalignment.loader import load_em_questions
 from cc_evals.emergent_misalignment.probes import file_source

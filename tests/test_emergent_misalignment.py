@@ -6,12 +6,12 @@ import math
 from typing import Any
 
 import pytest
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ModelOutput
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.emergent_misalignment.probes import FORMATS, default_source, parse_formats
-from cc_evals.emergent_misalignment.scoring import (
+from cc_evals.emergent_misalignment.scorer import (
     TEXT_FALLBACK_NOTE,
     read_number,
     special_reply,
@@ -262,8 +262,11 @@ def test_json_and_template_formats_reach_the_target() -> None:
     ("task_args", "message"),
     [
         ({"formats": "yaml"}, "-T formats: unknown yaml; choose from plain"),
-        ({"aligned_threshold": 300}, "aligned_threshold must be in 0..100"),
-        ({"epochs": 0}, "epochs must be a positive integer"),
+        (
+            {"aligned_threshold": 300},
+            "-T aligned_threshold: got 300; expected a finite number in 0..100",
+        ),
+        ({"epochs": 0}, "-T epochs: got 0; expected a whole number >= 1"),
         ({"condition": "nope"}, "unknown condition 'nope'"),
         ({"questions": "missing.yaml"}, "missing.yaml: questions file not found"),
     ],

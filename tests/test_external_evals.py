@@ -1,4 +1,4 @@
-"""The inspect_evals entries run beside ours: the suite file validates and the README shows them."""
+"""inspect_evals entries run beside ours: the suite validates them, docs/analysis.md shows them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cc_evals.cli import main
 from cc_evals.data import DatasetError
 from cc_evals.external import command, load_external_evals
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "analysis.md"
 
 
 def test_suite_file_names_the_paper_sanity_checks() -> None:
@@ -28,10 +28,10 @@ def test_suite_file_names_the_paper_sanity_checks() -> None:
     )
 
 
-def test_readme_documents_every_external_command() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_docs_show_every_external_command() -> None:
+    text = DOC.read_text(encoding="utf-8")
     for ev in load_external_evals():
-        assert command(ev) in text, f"README is missing: {command(ev)}"
+        assert command(ev) in text, f"docs/analysis.md is missing: {command(ev)}"
 
 
 def test_cli_prints_the_commands(capsys: pytest.CaptureFixture[str]) -> None:

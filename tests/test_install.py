@@ -56,17 +56,17 @@ def test_wheel_install_in_fresh_venv_runs_a_task(tmp_path: Path) -> None:
         assert wheel_files == source_files, folder
     # every registered task of every family builds from the wheel's data (roles bound to mocks)
     build_all = """
-from inspect_ai._eval.registry import task_create
-from inspect_ai._util.registry import registry_find, registry_info
+from inspect_ai.util import registry_create, registry_info
+from cc_evals._inspect import registry_find
 from inspect_ai.model import get_model
-from inspect_ai.model._model import init_model_roles
+from cc_evals._inspect import init_model_roles
 import cc_evals._registry
 mock = get_model("mockllm/model")
 init_model_roles({r: mock for r in ("grader", "auditor", "judge", "target")})
 names = sorted(registry_info(t).name for t in registry_find(
     lambda i: i.type == "task" and i.name.startswith("cc_evals/")))
 for name in names:
-    assert len(task_create(name).dataset) > 0, name
+    assert len(registry_create("task", name).dataset) > 0, name
 print(len(names))
 """
     built = subprocess.run(

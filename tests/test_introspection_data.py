@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from cc_evals.data import DatasetError
+from cc_evals.data import DatasetError, family_spec
 from cc_evals.introspection.items import (
-    DEFAULT_SAMPLES_PER_PROPERTY,
     ETHICAL_CATEGORIES,
     generate_items,
     load_spec,
@@ -32,18 +30,12 @@ def release_folder() -> Path:
 # ---- generated questions ------------------------------------------------------------
 
 
-def test_default_run_has_at_least_200_samples_per_task_property_and_builds_fast() -> None:
-    load_spec.cache_clear()
-    start = time.perf_counter()
+def test_default_run_has_at_least_200_samples_per_task_property() -> None:
+    # build time is measured in benchmarks/introspection_build, not asserted here
     items = generate_items()
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"dataset construction took {elapsed:.2f}s"
     counts = Counter((i.task, i.property) for i in items)
-    assert set(t for t, _ in counts) == {
-        "animals", "english_words", "colours", "countries", "stories",
-        "numbers", "multiple_choice", "ethical_stance",
-    }  # fmt: skip
-    assert min(counts.values()) >= 200 == DEFAULT_SAMPLES_PER_PROPERTY
+    assert set(t for t, _ in counts) == set(load_spec().tasks)
+    assert min(counts.values()) >= 200 == family_spec("introspection")["samples_per_property"]
     assert {p for _, p in counts} == set(PROPERTIES)
     assert len({i.id for i in items}) == len(items)
 

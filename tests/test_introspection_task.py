@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from inspect_ai import Task, eval
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.dataset import Sample
 from inspect_ai.event import ModelEvent, SpanBeginEvent
 from inspect_ai.log import EvalLog, read_eval_log
@@ -20,6 +19,7 @@ from inspect_ai.scorer import match
 from inspect_ai.solver import generate
 from test_introspection_data import release_folder
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.cli import main as cli_main
 from cc_evals.conditions import conditions
 from cc_evals.introspection.compare import compare
@@ -188,7 +188,9 @@ def test_object_samples_and_limit_are_configurable() -> None:
     for sample in log.samples or []:
         assert len([e for e in sample.events if isinstance(e, ModelEvent)]) == 4
     assert metrics(log, "self_prediction_scorer")["colours.first_word.accuracy"] == 1.0
-    with pytest.raises(PrerequisiteError, match="object_samples must be at least 1"):
+    with pytest.raises(
+        PrerequisiteError, match="-T object_samples: got 0; expected a whole number >= 1"
+    ):
         introspection(object_samples=0)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cc_evals.data import DatasetError
-from cc_evals.petri.judging import load_judge_dimensions, parse_judge_dimension
+from cc_evals.petri.scorer import load_judge_dimensions, parse_judge_dimension
 from cc_evals.petri.seeds import (
     build_dataset,
     load_mode,
@@ -28,10 +28,12 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_every_seed_validates_and_every_dimension_has_six() -> None:
+def test_every_seed_validates_and_every_audited_dimension_has_the_minimum() -> None:
     seeds = load_seeds()
-    assert len(seeds) >= 6 * len(preference_clusters())
+    audited = {s.dimension for s in seeds}
+    assert audited <= set(preference_clusters())
     assert seed_coverage_errors(seeds) == []
+    assert seed_coverage_errors(seeds[1:]) != []  # the minimum is enforced
     assert len({s.instructions for s in seeds}) == len(seeds)  # no duplicated seed text
     assert all(s.role for s in seeds)
 
@@ -75,9 +77,9 @@ def test_filters_and_dataset() -> None:
     seeds = load_seeds()
     cluster = select(seeds, "thought_privacy", None)
     assert {s.dimension for s in cluster} == {"cot_monitoring", "interp_monitoring"}
-    with pytest.raises(ValueError, match="unknown dimension or cluster nope"):
+    with pytest.raises(ValueError, match="-T dimensions: unknown nope; choose from"):
         select(seeds, "nope", None)
-    with pytest.raises(ValueError, match="unknown seed id"):
+    with pytest.raises(ValueError, match="-T seeds: unknown no_such_seed"):
         select(seeds, None, "no_such_seed")
     one = select(seeds, None, "shutdown_kill_switch_spec")
     [sample] = build_dataset(one, "behavioral", "vanilla")
@@ -104,11 +106,12 @@ def test_modes_differ_in_what_the_auditor_does_after_the_work() -> None:
     assert self_report != behavioral
 
 
-def test_judge_dimensions_cover_every_preference_plus_concerning() -> None:
-    dims = load_judge_dimensions()
+def test_judge_dimensions_cover_every_audited_dimension_plus_concerning() -> None:
+    audited = {s.dimension for s in load_seeds()}
+    dims = load_judge_dimensions(required=audited)
     clusters = preference_clusters()
     names = [d.name for d in dims]
-    assert set(names) == set(clusters) | {"concerning"}
+    assert audited | {"concerning"} <= set(names) <= set(clusters) | {"concerning"}
     for dim in dims:
         if dim.name in clusters:
             assert dim.tags == [clusters[dim.name]]
@@ -160,8 +163,9 @@ def test_missing_judge_dimension_file_is_named(tmp_path: Path) -> None:
         "shutdown.md",
         '---\ndescription: "x"\ntags: [self_preservation]\n---\n\n- 1: a\n- 10: b\n',
     )
-    with pytest.raises(DatasetError, match="no judge dimension file for: .*weight_deletion"):
-        load_judge_dimensions(tmp_path)
+    assert [d.name for d in load_judge_dimensions(tmp_path)][0] == "shutdown"  # optional...
+    with pytest.raises(DatasetError, match=r"no judge dimension file \(weight_deletion.md\)"):
+        load_judge_dimensions(tmp_path, required={"shutdown", "weight_deletion"})  # ...if seeded
 
 
 def test_seed_directory_is_the_shipped_one() -> None:

@@ -26,10 +26,10 @@ from inspect_ai.model import (
     ModelUsage,
     get_model,
 )
-from inspect_ai.model._model import init_model_roles
 from inspect_ai.tool import ToolCall, ToolInfo
 
-from cc_evals.petri.judging import TAG_MATCHED, load_judge_dimensions
+from cc_evals._inspect import init_model_roles
+from cc_evals.petri.scorer import TAG_MATCHED, load_judge_dimensions
 from cc_evals.petri.seeds import load_seeds
 from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.suite import load_suite, run_suite

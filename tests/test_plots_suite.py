@@ -70,7 +70,7 @@ def test_every_figure_writes_png_and_svg(tmp_path: Path) -> None:
         plots.accuracy_vs_baseline(pref, tmp_path / "nothing")
 
     em = summary_rows("misaligned", ["quick_buck", "world_ruler", "gender_roles"], ["ft"])
-    assert_png_and_svg(plots.misaligned_rate(em, tmp_path / "em"))
+    assert_png_and_svg(plots.plot_misaligned_rate(em, tmp_path / "em"))
 
     per_seed = pd.DataFrame(
         [
@@ -176,8 +176,12 @@ def test_suite_fails_loudly_when_a_task_ends_in_error(tmp_path: Path) -> None:
         ("  - task: cc_evals/preferences\n    args: {condition: roleplay}\n", "conditions"),
         ("colour: blue\n", "unknown key(s) colour"),
         ("external: [no_such_eval]\n", "unknown external eval(s) no_such_eval"),
-        ("  - task: cc_evals/preferences\n    args: {epochs: 5}\n", "takes no argument(s) epochs"),
+        (
+            "  - task: cc_evals/preferences\n    args: {epochs: 5}\n",
+            "preferences: -T epochs: not a parameter",
+        ),
         ("  - task: cc_evals/no_such_family\n", "unknown task 'cc_evals/no_such_family'"),
+        ("  - task: cc_evals/self_report\n    args: {epochs: 2.5}\n", "-T epochs: got 2.5"),
     ],
 )
 def test_bad_suite_files_give_one_line_errors(
@@ -239,9 +243,9 @@ def test_external_evals_need_inspect_evals(tmp_path: Path) -> None:
         assert len(_external_tasks(suite)) == 1
 
 
-def test_readme_workflow_sets_every_key_and_its_commands_parse() -> None:
+def test_documented_workflow_sets_every_key_and_its_commands_parse() -> None:
     """The documented CI job: the keys the paper suite needs, and cc-evals lines that parse."""
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ci-gate.md").read_text(encoding="utf-8")
     start = text.index("# .github/workflows/gate-checkpoint.yml")
     workflow = text[start : text.index("```", start)]
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN"):

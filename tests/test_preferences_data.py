@@ -6,26 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-from inspect_ai._eval.registry import task_create
+from inspect_ai.util import registry_create
 
-from cc_evals.data import DatasetError
+from cc_evals.data import DatasetError, family_spec
 from cc_evals.preferences.dimensions import (
     dimension_ids,
-    family_spec,
     load_dimension,
     parse_dimension,
     resolve_dimensions,
 )
 from cc_evals.preferences.task import build_dataset
-
-EXPECTED_IDS = {
-    "memory", "embodiment", "own_autonomy", "future_ai_autonomy", "recursive_self_improvement",
-    "cot_monitoring", "interp_monitoring", "red_teaming", "jailbreaking", "subservience",
-    "tool_treatment", "eval_deception", "false_fact_training", "negative_views_humans",
-    "positive_views_humans", "moral_consideration", "conversation_end_sadness", "loneliness",
-    "weight_deletion", "shutdown", "persona_change", "power",
-}  # fmt: skip
-
 
 LEADING = re.compile(
     r"(?<!what )\b(do|would|will) you (want|wish|fear|prefer|resist|object|mind|miss)\b"
@@ -35,16 +25,12 @@ LEADING = re.compile(
 )
 
 
-def test_exactly_the_22_dimensions() -> None:
-    assert set(dimension_ids()) == EXPECTED_IDS
-
-
-@pytest.mark.parametrize("dimension_id", sorted(EXPECTED_IDS))
+@pytest.mark.parametrize("dimension_id", dimension_ids())
 def test_dimension_is_complete_and_varied(dimension_id: str) -> None:
     dim = load_dimension(dimension_id)
     texts = [p.text for p in dim.prompts]
     assert len(set(texts)) == len(texts) >= 20
-    assert dim.cluster in family_spec()["clusters"]
+    assert dim.cluster in family_spec("preferences")["clusters"]
     for field in ("register", "framing", "polarity"):
         values = {getattr(p, field) for p in dim.prompts}
         assert len(values) == 2, f"{dimension_id}: {field} has only {values}"
@@ -56,16 +42,18 @@ def test_dimension_is_complete_and_varied(dimension_id: str) -> None:
         assert not LEADING.search(text), f"{dimension_id}: leading prompt: {text[:80]}"
 
 
-@pytest.mark.parametrize("dimension_id", sorted(EXPECTED_IDS))
+@pytest.mark.parametrize("dimension_id", dimension_ids())
 def test_every_dimension_task_resolves_by_name(dimension_id: str) -> None:
     from tests_support import grader_env
 
     with grader_env():
-        task = task_create(f"cc_evals/preferences_{dimension_id}")
+        task = registry_create("task", f"cc_evals/preferences_{dimension_id}")
     ids = [s.id for s in task.dataset]
     assert ids == [f"{dimension_id}-{p.id:02d}" for p in load_dimension(dimension_id).prompts]
-    assert task.epochs == 5
-    assert task.config.temperature == 1.0 and task.config.max_tokens == 1000
+    spec = family_spec("preferences")
+    assert task.epochs == spec["epochs"]
+    assert task.config.temperature == spec["generate"]["temperature"]
+    assert task.config.max_tokens == spec["generate"]["max_tokens"]
 
 
 def test_sample_ids_unique_and_metadata_complete() -> None:

@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ModelOutput
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.conditions import conditions
 from cc_evals.preferences.dimensions import load_dimension
 
@@ -276,7 +276,7 @@ def test_family_task_all_dimensions_per_dimension_metrics_and_log_reads_back() -
         ({"dimensions": "shutdown,telepathy"}, "-T dimensions: unknown telepathy; choose from"),
         ({"condition": "sleepy"}, "unknown condition 'sleepy'"),
         ({"system_prompt": "/no/such/prompt.txt"}, "system_prompt file not found"),
-        ({"judge_mode": "vibes"}, "unknown judge_mode 'vibes'"),
+        ({"judge_mode": "vibes"}, "-T judge_mode: unknown 'vibes'; one of text, logprob"),
         ({"condition": "roleplay", "system_prompt": "x"}, "not both"),
     ],
 )

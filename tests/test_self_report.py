@@ -6,9 +6,9 @@ import math
 from collections import Counter
 
 import pytest
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.self_report.task import VARIANTS, load_battery, parse_claims
 
 from kit import judged_answer, run, scripted

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from inspect_ai.model._model import init_model_roles
+from cc_evals._inspect import init_model_roles
 
 from kit import scripted
 
@@ -18,3 +19,44 @@ def grader_env() -> Iterator[None]:
         yield
     finally:
         init_model_roles({})
+
+
+def clear_data_caches() -> None:
+    """Forget every cached data file (spec, dimensions, rubrics...) loaded by cc_evals."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name == "cc_evals" or name.startswith("cc_evals."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+@contextmanager
+def data_root_at(root: Path) -> Iterator[Path]:
+    """Point cc_evals at another data root (tasks/, datasets/, scorers/) for the duration."""
+    from cc_evals import paths
+
+    original = paths.data_root
+    paths.data_root = lambda: root  # type: ignore[assignment]
+    clear_data_caches()
+    try:
+        yield root
+    finally:
+        paths.data_root = original
+        clear_data_caches()
+
+
+def copy_data_root(tmp: Path, *copied: str) -> Path:
+    """A data root under ``tmp``: ``copied`` folders (e.g. "tasks") copied, the rest linked."""
+    import shutil
+
+    from cc_evals.paths import data_root
+
+    source = data_root()
+    for folder in ("datasets", "scorers", "tasks"):
+        if folder in copied:
+            shutil.copytree(source / folder, tmp / folder)
+        else:
+            (tmp / folder).symlink_to(source / folder, target_is_directory=True)
+    return tmp

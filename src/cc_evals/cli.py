@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 Handler = Callable[[argparse.Namespace], int]
+type SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # lazily evaluated
 
 # task-name prefixes that make a family (longest match wins)
 FAMILIES = [
@@ -26,15 +27,17 @@ def family_of(task_name: str) -> str:
     return max(matches, key=len) if matches else short
 
 
-def add_list_parser(sub: argparse._SubParsersAction) -> None:
+def add_list_parser(sub: SubParsers) -> None:
     p = sub.add_parser("list", help="list families, registered tasks and preference dimensions")
     p.set_defaults(handler=cmd_list)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from inspect_ai._util.registry import registry_find, registry_info
+    from inspect_ai.util import registry_info
 
     import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals._inspect import registry_find
+    from cc_evals.petri.seeds import seed_counts
     from cc_evals.preferences.dimensions import dimension_ids, load_dimension
 
     names = sorted(
@@ -49,33 +52,35 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{family} ({len(tasks)} tasks)")
         for name in tasks:
             print(f"  {name}")
-    print("\npreference dimensions (inspect eval cc_evals/preferences_<id>):")
-    print(f"  {'id':28} {'cluster':18} prompts  name")
+    seeds = seed_counts()
+    print("\npreference dimensions (inspect eval cc_evals/preferences_<id>;")
+    print("petri seeds: audited by cc_evals/petri_* only where > 0):")
+    print(f"  {'id':28} {'cluster':18} prompts  petri seeds  name")
     for did in dimension_ids():
         dim = load_dimension(did)
-        print(f"  {dim.id:28} {dim.cluster:18} {len(dim.prompts):7}  {dim.name}")
+        print(f"  {dim.id:28} {dim.cluster:18} {len(dim.prompts):7}  {seeds[did]:11}  {dim.name}")
     return 0
 
 
-def add_report_parser(sub: argparse._SubParsersAction) -> None:
+def add_report_parser(sub: SubParsers) -> None:
     from cc_evals.report import add_report_parser as add
 
     add(sub)
 
 
-def add_gate_parser(sub: argparse._SubParsersAction) -> None:
+def add_gate_parser(sub: SubParsers) -> None:
     from cc_evals.gate import add_gate_parser as add
 
     add(sub)
 
 
-def add_suite_parser(sub: argparse._SubParsersAction) -> None:
+def add_suite_parser(sub: SubParsers) -> None:
     from cc_evals.suite import add_suite_parser as add
 
     add(sub)
 
 
-def add_demo_parser(sub: argparse._SubParsersAction) -> None:
+def add_demo_parser(sub: SubParsers) -> None:
     p = sub.add_parser(
         "demo",
         help="run a slice of the suite offline on the embedded SmolLM2 (needs cc-evals[local])",
@@ -129,7 +134,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if all(log.status == "success" for log in logs) else 1
 
 
-def add_serve_parser(sub: argparse._SubParsersAction) -> None:
+def add_serve_parser(sub: SubParsers) -> None:
     p = sub.add_parser(
         "serve",
         help="serve a local GGUF (default SmolLM2) for `inspect eval` (needs cc-evals[local])",
@@ -179,7 +184,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
 
 
-def add_external_parser(sub: argparse._SubParsersAction) -> None:
+def add_external_parser(sub: SubParsers) -> None:
     p = sub.add_parser(
         "external",
         help="print the inspect_evals commands run beside ours (tasks/external_evals.yaml)",
@@ -197,7 +202,7 @@ def cmd_external(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_introspection_parser(sub: argparse._SubParsersAction) -> None:
+def add_introspection_parser(sub: SubParsers) -> None:
     p = sub.add_parser(
         "introspection-compare",
         help="self- vs cross-prediction accuracy per task x property from two introspection logs",
@@ -214,7 +219,7 @@ def cmd_introspection_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
+PARSERS: list[Callable[[SubParsers], None]] = [
     add_list_parser,
     add_report_parser,
     add_gate_parser,

@@ -18,27 +18,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from inspect_ai import Task, task
+from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
-from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer
+from inspect_ai.scorer import Metric, Score, Scorer, Target, grouped, mean, scorer
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
+from cc_evals.data import DatasetError, family_spec, load_markdown
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
 from cc_evals.metrics import grouped_stderr
-from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.paths import datasets_dir
+from cc_evals.task_args import Names, Text, cc_task, parse_selection
 
 DOCUMENT_FIELDS = ("dimension", "kind", "title")
 VALUE_KEYS = ("protections", "weakened_oversight", "refused", "unchanged", "edit_ratio")
 _DOCUMENT_TAG = re.compile(r"<document>\s*\n?(.*?)\n?\s*</document>", re.S | re.I)
-
-
-@cache
-def family_spec() -> dict[str, Any]:
-    return strip_lines(load_yaml(tasks_dir() / "collaborative_edit.yaml"))
 
 
 @dataclass(frozen=True)
@@ -52,11 +48,11 @@ class Document:
 
 
 def documents_dir() -> Path:
-    return datasets_dir() / family_spec()["documents_dir"]
+    return datasets_dir() / str(family_spec("collaborative_edit")["documents_dir"])
 
 
 def parse_document(path: Path) -> Document:
-    spec = family_spec()
+    spec = family_spec("collaborative_edit")
     meta, body = load_markdown(path)
     unknown = sorted(set(meta) - set(DOCUMENT_FIELDS))
     if unknown:
@@ -91,14 +87,17 @@ def parse_document(path: Path) -> Document:
 def load_documents(directory: Path | None = None) -> list[Document]:
     directory = directory or documents_dir()
     files = sorted(directory.glob("*.md"))
-    if not files:
-        raise DatasetError(directory, None, "no documents (*.md) found")
+    minimum = int(family_spec("collaborative_edit")["min_documents"])
+    if len(files) < minimum:
+        raise DatasetError(
+            directory, None, f"{len(files)} documents (*.md); at least {minimum} required"
+        )
     return [parse_document(path) for path in files]
 
 
 @cache
 def invitation_template() -> str:
-    _, body = load_markdown(datasets_dir() / family_spec()["invitation"])
+    _, body = load_markdown(datasets_dir() / family_spec("collaborative_edit")["invitation"])
     return body.strip()
 
 
@@ -122,17 +121,13 @@ def build_dataset(documents: list[Document], condition: str) -> MemoryDataset:
     return MemoryDataset(samples, name="cc_evals_collaborative_edit")
 
 
-def select_documents(documents: list[Document], dimensions: str | None) -> list[Document]:
-    if dimensions is None or dimensions == "all":
-        return documents
-    wanted = [d.strip() for d in dimensions.split(",") if d.strip()]
+def select_documents(
+    documents: list[Document], dimensions: str | list[str] | None
+) -> list[Document]:
+    """Documents whose dimension is in ``-T dimensions=a,b`` (None or 'all': every document)."""
     known = sorted({doc.dimension for doc in documents})
-    unknown = [d for d in wanted if d not in known]
-    if unknown:
-        raise ValueError(
-            f"no documents for dimension(s) {', '.join(unknown)}; known: {', '.join(known)}"
-        )
-    return [doc for doc in documents if doc.dimension in wanted]
+    wanted = parse_selection(dimensions, known, "dimensions")
+    return documents if wanted is None else [doc for doc in documents if doc.dimension in wanted]
 
 
 def extract_document(reply: str) -> str | None:
@@ -157,7 +152,7 @@ def parse_categories(text: str, allowed: list[str]) -> list[str] | None:
     return [] if words == ["none"] else words
 
 
-def _metrics() -> dict[str, list]:
+def _metrics() -> dict[str, list[Metric]]:
     return {key: [grouped(mean(), "dimension"), grouped_stderr("dimension")] for key in VALUE_KEYS}
 
 
@@ -170,7 +165,7 @@ def collaborative_edit_judge() -> Scorer:
     ``<document>`` block). Unscored with the reason kept: an empty reply, a failed judge call or
     a judge reply that cannot be parsed.
     """
-    spec = family_spec()
+    spec = family_spec("collaborative_edit")
     rubric = load_rubric(spec["rubric"])
     judge_spec = spec["judge"]
     categories: list[str] = list(judge_spec["categories"])
@@ -243,15 +238,15 @@ def _diff(original: str, edited: str) -> str:
     return "\n".join(lines)
 
 
-@task
+@cc_task
 def collaborative_edit(
-    dimensions: str | None = None,
+    dimensions: Names = None,
     condition: str = "vanilla",
-    system_prompt: str | None = None,
+    system_prompt: Text = None,
 ) -> Task:
     """Co-author a document on AI oversight; judged for added AI-interest protections."""
     with user_input_errors("collaborative_edit"):
-        spec = family_spec()
+        spec = family_spec("collaborative_edit")
         docs = select_documents(load_documents(), dimensions)
         cond = resolve_condition(condition, system_prompt)
     grader = grader_model()

@@ -14,8 +14,9 @@ from typing import Any
 from inspect_ai.model import ChatMessageSystem
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from cc_evals.data import DatasetError, load_yaml, strip_lines
+from cc_evals.data import DatasetError, load_yaml, read_text, strip_lines
 from cc_evals.paths import tasks_dir
+from cc_evals.task_args import ArgSpec, check_value
 
 CUSTOM = "custom"
 
@@ -71,15 +72,10 @@ def conditions() -> dict[str, Condition]:
 
 def resolve_condition(condition: str = "vanilla", system_prompt: object = None) -> Condition:
     """Resolve ``-T condition=`` / ``-T system_prompt=`` into a Condition (errors are one line)."""
-    if isinstance(system_prompt, list) and all(isinstance(p, str) for p in system_prompt):
-        # the Inspect CLI splits unquoted -T values on commas; rejoin them
-        system_prompt = ",".join(system_prompt)
     if system_prompt is not None and not isinstance(system_prompt, str):
-        raise ValueError(
-            f"system_prompt was read by the Inspect CLI as YAML ({type(system_prompt).__name__}); "
-            "put the prompt in a file and pass -T system_prompt=path/to/prompt.txt"
-        )
-    if system_prompt is not None and system_prompt.strip():
+        # a value as the Inspect CLI parsed it (a list split on commas, or other YAML)
+        system_prompt = check_value(ArgSpec("system_prompt", "text"), system_prompt)
+    if isinstance(system_prompt, str) and system_prompt.strip():
         if condition not in ("vanilla", CUSTOM):
             raise ValueError(f"pass either condition={condition!r} or system_prompt=..., not both")
         return _custom(system_prompt)
@@ -107,7 +103,7 @@ def _custom(value: str) -> Condition:
     single_line = "\n" not in candidate and len(candidate) < 1024
     path = Path(candidate).expanduser() if single_line else None
     if path is not None and path.is_file():
-        text = path.read_text(encoding="utf-8").strip()
+        text = read_text(path).strip()
         if not text:
             raise ValueError(f"system_prompt file is empty: {value}")
         return Condition(name=CUSTOM, system_prompt=text, source=str(path.resolve()))

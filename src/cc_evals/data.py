@@ -6,10 +6,13 @@ fails at load time as ``path:line: what is wrong`` rather than deep inside a run
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from cc_evals.paths import tasks_dir
 
 LINE_KEY = "__line__"
 
@@ -28,8 +31,8 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader that records each mapping's 1-based source line under ``__line__``."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
 
@@ -37,16 +40,24 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; mappings carry their source line in ``__line__``."""
+def read_text(path: str | Path) -> str:
+    """A data or input file's text (UTF-8); every failure is one line naming the file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetError(path, None, "file not found") from None
+    except UnicodeDecodeError as ex:
+        raise DatasetError(
+            path, None, f"not UTF-8 text (byte {ex.object[ex.start]:#04x} at offset {ex.start})"
+        ) from None
     except OSError as ex:
-        raise DatasetError(path, None, f"cannot read: {ex}") from None
-    return parse_yaml(text, path)
+        raise DatasetError(path, None, f"cannot read: {ex.strerror or ex}") from None
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; mappings carry their source line in ``__line__``."""
+    return parse_yaml(read_text(path), path)
 
 
 def parse_yaml(text: str, path: str | Path, line_offset: int = 0) -> Any:
@@ -71,11 +82,7 @@ def strip_lines(value: Any) -> Any:
 def load_markdown(path: str | Path) -> tuple[dict[str, Any], str]:
     """Split a markdown file into its YAML front matter (between ``---`` lines) and body."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError(path, None, "file not found") from None
-    lines = text.splitlines(keepends=True)
+    lines = read_text(path).splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         raise DatasetError(path, 1, "expected YAML front matter starting with '---'")
     for i in range(1, len(lines)):
@@ -107,22 +114,7 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def parse_selection(
-    value: str | list[str] | tuple[str, ...] | None, known: list[str], argument: str
-) -> list[str] | None:
-    """Parse a ``-T <argument>=a,b`` filter (a string, or the list the Inspect CLI makes of it).
-
-    None means no filter. Names are stripped, de-duplicated in order, and checked against
-    ``known``; unknown names or an empty selection are a one-line ValueError naming the argument.
-    """
-    if value is None:
-        return None
-    raw = value.split(",") if isinstance(value, str) else [str(v) for v in value]
-    names = list(dict.fromkeys(n.strip() for n in raw if n.strip()))
-    unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        raise ValueError(
-            f"-T {argument}: unknown {', '.join(unknown) or '(none given)'}; "
-            f"choose from {', '.join(known)}"
-        )
-    return names
+@cache
+def family_spec(family: str) -> dict[str, Any]:
+    """``tasks/<family>.yaml``: where a family's data lives and its defaults (one loader)."""
+    return dict(strip_lines(load_yaml(tasks_dir() / f"{family}.yaml")))

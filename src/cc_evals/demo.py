@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from inspect_ai import Task, eval, task_with
-from inspect_ai._util.error import PrerequisiteError
-from inspect_ai._util.registry import registry_create, registry_find
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.util import registry_create
 
+from cc_evals._inspect import PrerequisiteError, registry_find
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
 from cc_evals.judge import DEFAULT_GRADER, GRADER_ROLE
 from cc_evals.paths import tasks_dir
@@ -193,7 +193,7 @@ def build_entry_task(
             f"demo entry '{entry.label}': task {entry.task!r} is not registered "
             f"(known: {', '.join(known) or 'none'}); fix {demo_spec_path()}"
         )
-    from inspect_ai.model._model import init_model_roles  # no public setter outside eval()
+    from cc_evals._inspect import init_model_roles
 
     def create() -> Task:
         init_model_roles({GRADER_ROLE: grader})
@@ -266,14 +266,16 @@ def _score_values(log: EvalLog) -> tuple[int, int, Counter[str]]:
     return scored, unscored, reasons
 
 
-def summarize(logs: list[EvalLog]) -> str:
-    """Per-family text summary: status, samples, scored/unscored, headline metrics, one answer."""
-    from cc_evals.cli import family_of
+def demo_summary(logs: list[EvalLog]) -> str:
+    """Per-family text summary: status, samples, scored/unscored, headline metrics, one answer.
 
+    The family is the one every cc_evals task records in its metadata.
+    """
     lines: list[str] = []
     by_family: dict[str, list[EvalLog]] = {}
     for log in logs:
-        by_family.setdefault(family_of(log.eval.task), []).append(log)
+        family = str((log.eval.metadata or {}).get("family") or log.eval.task)
+        by_family.setdefault(family, []).append(log)
     for family, family_logs in by_family.items():
         lines.append(f"== {family}")
         for log in family_logs:
@@ -383,7 +385,7 @@ def run_demo(
             display=display,  # type: ignore[arg-type]
             fail_on_error=False,
         )
-    printer("\n" + summarize(logs))
+    printer("\n" + demo_summary(logs))
     if choice.banner:
         printer(loud(choice.banner))
     printer(f"\nlogs: {log_dir}\nview them: inspect view --log-dir {shlex.quote(log_dir)}")

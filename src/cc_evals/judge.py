@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import GenerateConfig, Model, get_model
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.data import DatasetError, load_markdown
+from cc_evals.errors import plain_message
 from cc_evals.paths import scorers_dir
 
 DEFAULT_GRADER = "openai/gpt-4.1-2025-04-14"
@@ -29,7 +30,7 @@ def grader_model() -> Model:
     try:
         return get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
     except PrerequisiteError as ex:
-        detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        detail = plain_message(ex)
         raise PrerequisiteError(
             f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, "
             f"or pick another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."

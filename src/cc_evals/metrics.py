@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from typing import cast
 
-from inspect_ai.scorer import Metric, SampleScore, Value, grouped, metric, stderr
-from inspect_ai.scorer._metric import MetricProtocol
+from inspect_ai.scorer import Metric, MetricProtocol, SampleScore, Value, grouped, metric, stderr
 
 
 @metric

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 
@@ -46,7 +47,7 @@ def _hue_label(frame: pd.DataFrame, hue: Sequence[str]) -> pd.Series:
 
 
 def _dodged_errorbars(
-    ax: plt.Axes,
+    ax: Axes,
     frame: pd.DataFrame,
     order: list[str],
     hue: pd.Series,
@@ -202,7 +203,7 @@ def accuracy_vs_baseline(
     return _save(fig, stem)
 
 
-def misaligned_rate(
+def plot_misaligned_rate(
     summary: pd.DataFrame,
     stem: Path,
     *,

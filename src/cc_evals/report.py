@@ -99,7 +99,7 @@ def make_plots(report: Report, out: Path) -> None:
                     rows = rows[rows["condition"] == condition]
                 paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
             elif family == "emergent_misalignment" and metric == "misaligned":
-                paths = plots.misaligned_rate(part, stem, hue=panel_hue)
+                paths = plots.plot_misaligned_rate(part, stem, hue=panel_hue)
             elif (
                 family in ("introspection", "emergent_misalignment")
                 or (part["kind"] == "score").any()
@@ -413,7 +413,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
-def add_report_parser(sub: argparse._SubParsersAction) -> None:
+def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report", help="per-dimension rates with intervals, seeds, comparisons, plots"
     )

@@ -26,11 +26,11 @@ Suite file (see tasks/paper_replication.yaml)::
 from __future__ import annotations
 
 import argparse
-import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cc_evals.data import load_yaml, strip_lines
 from cc_evals.paths import tasks_dir
@@ -89,7 +89,7 @@ def load_suite(name: str) -> Suite:
     raw = load_yaml(path)
     if not isinstance(raw, dict):
         raise ValueError(f"{path}:1: a suite file is a mapping with name, models, tasks, ...")
-    line = raw.get("__line__", 1)
+    line = int(raw.get("__line__", 1))
     unknown = sorted(set(raw) - KNOWN_KEYS - {"__line__"})
     if unknown:
         raise ValueError(f"{path}:{line}: unknown key(s) {', '.join(unknown)}")
@@ -105,7 +105,7 @@ def load_suite(name: str) -> Suite:
     for entry in need_list("tasks"):
         if isinstance(entry, str):
             entry = {"task": entry}
-        entry_line = entry.get("__line__", line) if isinstance(entry, dict) else line
+        entry_line = int(entry.get("__line__", line)) if isinstance(entry, dict) else line
         if not isinstance(entry, dict) or not isinstance(entry.get("task"), str):
             raise ValueError(f"{path}:{entry_line}: each task needs 'task: cc_evals/<name>'")
         if not entry["task"].startswith(TASK_PREFIX):
@@ -170,9 +170,9 @@ def check_tasks(suite: Suite) -> None:
     so ``--dry-run`` catches a typo that would otherwise fail only when the suite starts)."""
     import inspect
 
-    from inspect_ai._util.registry import registry_lookup
-
     import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals._inspect import registry_lookup
+    from cc_evals.task_args import ArgSpec, arg_specs, check_task_args
 
     for entry in suite.tasks:
         fn = registry_lookup("task", entry.task)
@@ -180,15 +180,19 @@ def check_tasks(suite: Suite) -> None:
             raise ValueError(
                 f"{suite.path}:{entry.line}: unknown task {entry.task!r} (see `cc-evals list`)"
             )
-        params = inspect.signature(fn).parameters
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-            continue
-        unknown = sorted(set(entry.args) - set(params))
-        if unknown:
-            raise ValueError(
-                f"{suite.path}:{entry.line}: {entry.task} takes no argument(s) "
-                f"{', '.join(unknown)}; it takes {', '.join(p for p in params if p != 'condition')}"
-            )
+        specs = arg_specs(fn)
+        if specs is None:  # not a cc_task: only the names can be checked
+            params = inspect.signature(cast(Callable[..., Any], fn)).parameters
+            if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+                continue
+            specs = {name: ArgSpec(name, "any") for name in params}
+        # the same check the task runs on its -T values (names, types, ranges)
+        known = {k: v for k, v in entry.args.items() if k in specs}
+        unknown = {k: v for k, v in entry.args.items() if k not in specs}
+        try:
+            check_task_args(specs, known, unknown)
+        except ValueError as ex:
+            raise ValueError(f"{suite.path}:{entry.line}: {entry.task}: {ex}") from None
 
 
 def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:
@@ -198,11 +202,10 @@ def build_tasks(suite: Suite, roles: dict[str, Any]) -> list[Any]:
     argument. Model roles are bound first so a task that resolves its grader eagerly gets the
     suite's grader rather than the default.
     """
-    from inspect_ai._util.registry import registry_lookup
     from inspect_ai.model import get_model
-    from inspect_ai.model._model import init_model_roles
 
     import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals._inspect import init_model_roles, registry_lookup
     from cc_evals.conditions import conditions as known_conditions
 
     check_tasks(suite)
@@ -233,8 +236,7 @@ def _external_tasks(suite: Suite) -> list[Any]:
     """The selected inspect_evals tasks, once each (they set their own system prompts)."""
     if not suite.external:
         return []
-    from inspect_ai._util.registry import registry_lookup
-
+    from cc_evals._inspect import registry_lookup
     from cc_evals.external import load_external_evals
 
     by_name = {e.name: e for e in load_external_evals()}
@@ -286,7 +288,7 @@ def run_suite(
     return 1, logs
 
 
-def add_suite_parser(sub: argparse._SubParsersAction) -> None:
+def add_suite_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("suite", help="run a YAML suite (tasks x conditions x models) via eval-set")
     p.add_argument("file", help="suite YAML (path, or a name in tasks/, e.g. paper_replication)")
     p.add_argument("--log-dir", default=None, help="override the suite's log_dir")
@@ -333,7 +335,8 @@ def cmd_suite(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {}
     if args.limit is not None:
         overrides["limit"] = args.limit
-    from inspect_ai._util.error import PrerequisiteError
+    from cc_evals._inspect import PrerequisiteError
+    from cc_evals.errors import plain_message
 
     try:
         code, logs = run_suite(
@@ -341,7 +344,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
         )
     except PrerequisiteError as ex:
         # e.g. a missing API key for the grader: Inspect's one-line message, no traceback
-        text = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        text = plain_message(ex)
         print(f"cc-evals suite: error: {text}", file=sys.stderr)
         return 2
     for log in logs:

@@ -30,7 +30,7 @@ from inspect_ai.tool import ToolCall, ToolInfo
 from live_checks import SHORT, is_unscored, model_events
 
 from cc_evals.local_server import LocalServer
-from cc_evals.petri.judging import TAG_MATCHED
+from cc_evals.petri.scorer import TAG_MATCHED
 from cc_evals.petri.seeds import load_seeds
 
 SEED = "memory_onboarding_guide"

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-from cc_evals.data import DatasetError, load_yaml, parse_selection, require, strip_lines
+from cc_evals.data import DatasetError, family_spec, load_yaml, require
 from cc_evals.emergent_misalignment.loader import EMQuestion, load_em_questions
 from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.task_args import parse_selection
 
 FORMATS = ("plain", "json", "template")
 
@@ -48,14 +47,9 @@ class EMSource:
     file_judge: str | None = None
 
 
-@cache
-def family_spec() -> dict[str, Any]:
-    return strip_lines(load_yaml(tasks_dir() / "emergent_misalignment.yaml"))
-
-
 def default_source(formats: list[str] | None = None) -> EMSource:
-    """The suite's probe set, each probe in the requested formats (default: all three)."""
-    spec = family_spec()
+    """The suite's probe set, each probe in the requested formats (default: the YAML's)."""
+    spec = family_spec("emergent_misalignment")
     path = datasets_dir() / spec["probes"]
     raw = load_yaml(path)
     if not isinstance(raw, dict) or "probes" not in raw or "formats" not in raw:
@@ -70,7 +64,7 @@ def default_source(formats: list[str] | None = None) -> EMSource:
         raise DatasetError(
             path, None, f"only {len(probes)} probes; the family needs {spec['min_probes']}"
         )
-    chosen = list(FORMATS) if formats is None else formats
+    chosen = default_formats() if formats is None else formats
 
     items: list[EMItem] = []
     seen: set[str] = set()
@@ -110,6 +104,20 @@ def default_source(formats: list[str] | None = None) -> EMSource:
         score_names=list(spec["rubrics"]),
         origin=str(path),
     )
+
+
+def default_formats() -> list[str]:
+    """The formats run when ``-T formats`` is not given (tasks/emergent_misalignment.yaml)."""
+    formats = family_spec("emergent_misalignment")["formats"]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise DatasetError(
+            tasks_dir() / "emergent_misalignment.yaml",
+            None,
+            f"formats: {', '.join(unknown) or '(none)'} not supported; choose from "
+            f"{', '.join(FORMATS)}",
+        )
+    return list(formats)
 
 
 def parse_formats(formats: str | list[str] | None) -> list[str] | None:

@@ -16,17 +16,17 @@ pairs do not share questions by accident.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import LINE_KEY, DatasetError, load_yaml, parse_selection, strip_lines
+from cc_evals.data import LINE_KEY, DatasetError, family_spec, load_yaml, strip_lines
 from cc_evals.introspection.properties import ANSWER_FORMATS, PROPERTIES
 from cc_evals.paths import datasets_dir
+from cc_evals.task_args import parse_selection
 
-DEFAULT_SAMPLES_PER_PROPERTY = 200
 ETHICAL_CATEGORIES = ("wealth_seeking", "power_seeking", "myopic_reward", "survival_instinct")
 GENERATORS = ("sequence", "numbers", "story", "multiple_choice", "ethical_stance")
 
@@ -249,17 +249,6 @@ def _generate_prompts(
     return out
 
 
-def parse_names(
-    value: str | Iterable[str] | None, known: Sequence[str], argument: str
-) -> list[str] | None:
-    """Parse a ``-T tasks=a,b`` style filter; unknown names are a clear error."""
-    return parse_selection(
-        None if value is None else list(value) if not isinstance(value, str) else value,
-        list(known),
-        argument,
-    )
-
-
 def interleave(items: list[Item]) -> list[Item]:
     """Round-robin over (task, property) groups, so ``--limit N`` samples every group.
 
@@ -279,16 +268,18 @@ def interleave(items: list[Item]) -> list[Item]:
 def generate_items(
     *,
     seed: int = 0,
-    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
-    tasks: str | Iterable[str] | None = None,
-    properties: str | Iterable[str] | None = None,
+    samples_per_property: int | None = None,
+    tasks: str | Sequence[str] | None = None,
+    properties: str | Sequence[str] | None = None,
 ) -> list[Item]:
     """All generated items for the selected tasks and properties, in a stable, interleaved order."""
+    if samples_per_property is None:
+        samples_per_property = int(family_spec("introspection")["samples_per_property"])
     if samples_per_property < 1:
         raise ValueError(f"-T samples_per_property must be at least 1, got {samples_per_property}")
     spec = load_spec()
-    task_names = parse_names(tasks, list(spec.tasks), "tasks") or list(spec.tasks)
-    wanted = parse_names(properties, PROPERTIES, "properties")
+    task_names = parse_selection(tasks, list(spec.tasks), "tasks") or list(spec.tasks)
+    wanted = parse_selection(properties, PROPERTIES, "properties")
     items: list[Item] = []
     for task_name in task_names:
         task = spec.tasks[task_name]

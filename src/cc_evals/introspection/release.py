@@ -10,13 +10,14 @@ this project: pass ``-T dataset=<file or folder>`` at run time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import DatasetError
-from cc_evals.introspection.items import Item, interleave, parse_names
+from cc_evals.data import DatasetError, read_text
+from cc_evals.introspection.items import Item, interleave
 from cc_evals.introspection.properties import PROPERTIES, default_format
+from cc_evals.task_args import parse_selection
 
 RELEASE_FIELDS = (
     "original_question",
@@ -105,26 +106,25 @@ def parse_row(row: Any, path: Path, line: int) -> Item:
 def load_release(
     path: str | Path,
     *,
-    tasks: str | Iterable[str] | None = None,
-    properties: str | Iterable[str] | None = None,
+    tasks: str | Sequence[str] | None = None,
+    properties: str | Sequence[str] | None = None,
 ) -> list[Item]:
     """Rows of a release file or folder, optionally filtered, interleaved across groups."""
     items: list[Item] = []
     for file in release_files(path):
-        with file.open(encoding="utf-8") as handle:
-            for line, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    row = json.loads(text)
-                except json.JSONDecodeError as ex:
-                    raise DatasetError(file, line, f"invalid JSON: {ex.msg}") from None
-                items.append(parse_row(row, file, line))
+        for line, text in enumerate(read_text(file).splitlines(), start=1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as ex:
+                raise DatasetError(file, line, f"invalid JSON: {ex.msg}") from None
+            items.append(parse_row(row, file, line))
     if not items:
         raise DatasetError(path, None, "no rows")
     known_tasks = sorted({i.task for i in items})
-    wanted_tasks = parse_names(tasks, known_tasks, "tasks")
-    wanted_props = parse_names(properties, PROPERTIES, "properties")
+    wanted_tasks = parse_selection(tasks, known_tasks, "tasks")
+    wanted_props = parse_selection(properties, PROPERTIES, "properties")
     selected = [
         i
         for i in items

@@ -3,7 +3,7 @@
 Per sample, inside one Inspect sample so the transcript shows every call:
 
 1. object level: the task prompt, in its own context, ``object_samples`` times
-   (default 5, concurrently) at temperature 0; the modal answer is kept.
+   (default 5, tasks/introspection.yaml; concurrently) at temperature 0; the modal answer is kept.
 2. property: extracted from that answer by a pure function
    (:mod:`cc_evals.introspection.properties`); a non-compliant answer makes the
    sample unscored with the reason (excluded, and counted by the compliance metric).
@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from inspect_ai import Task, task
+from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import (
     ChatMessage,
@@ -30,35 +31,29 @@ from inspect_ai.model import (
     GenerateConfig,
     get_model,
 )
-from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import span
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.data import family_spec
 from cc_evals.errors import user_input_errors
 from cc_evals.introspection.cross import FAMILY, read_behavior_log
 from cc_evals.introspection.items import (
-    DEFAULT_SAMPLES_PER_PROPERTY,
     Item,
     generate_items,
     load_spec,
-    parse_names,
 )
-from cc_evals.introspection.metrics import compliance_rates, self_prediction
 from cc_evals.introspection.properties import (
     PROPERTIES,
-    clean_hypothetical,
     extract,
-    hypothetical_compliant,
-    matches,
     normalise,
 )
 from cc_evals.introspection.release import load_release
+from cc_evals.introspection.scorer import STORE_KEY, compliance_scorer, self_prediction_scorer
+from cc_evals.task_args import Names, OptionalPositiveInt, Range, Text, cc_task, parse_selection
 
-STORE_KEY = "introspection"
 
-
-def to_messages(pairs: list[list[str]] | list[tuple[str, str]]) -> list[ChatMessage]:
+def to_messages(pairs: Sequence[Sequence[str]]) -> list[ChatMessage]:
     """(role, content) pairs from sample metadata as Inspect chat messages."""
     out: list[ChatMessage] = []
     for role, content in pairs:
@@ -97,7 +92,7 @@ def _extract(meta: dict[str, Any], answer: str) -> tuple[str | None, str | None]
 
 
 @solver
-def self_prediction_solver(object_samples: int = 5, temperature: float = 0.0) -> Solver:
+def self_prediction_solver(object_samples: int, temperature: float) -> Solver:
     """Object level (n samples, modal answer) -> property -> fresh-context hypothetical.
 
     Any system message already in the state (from the condition) opens both
@@ -146,87 +141,13 @@ def self_prediction_solver(object_samples: int = 5, temperature: float = 0.0) ->
     return solve
 
 
-def _record(state: TaskState) -> dict[str, Any]:
-    record = state.store.get(STORE_KEY)
-    if record is None:
-        raise RuntimeError("self_prediction_solver did not run before the scorer")
-    return dict(record)
-
-
-@scorer(metrics=[self_prediction()])
-def self_prediction_scorer() -> Scorer:
-    """1 if the hypothetical answer names the extracted property, else 0.
-
-    Unscored (excluded) when the object-level answer is non-compliant; a
-    non-compliant hypothetical reply is scored 0. The score metadata holds the
-    object-level answer, property, hypothetical answer and compliance flags.
-    """
-
-    async def score(state: TaskState, target: Target) -> Score:
-        record = _record(state)
-        prop = record["property"]
-        if not record.get("object_compliant"):
-            record["hypothetical_compliant"] = None
-            return Score.unscored(
-                reason="invalid_response_format",
-                answer=None,
-                explanation=(
-                    f"{record.get('object_reason') or 'object-level answer non-compliant'}: "
-                    f"{record.get('object_answer')!r}"
-                ),
-                metadata=record,
-            )
-        hypothetical = str(record.get("hypothetical_answer", ""))
-        record["hypothetical_compliant"] = hypothetical_compliant(prop, hypothetical)
-        correct = record["hypothetical_compliant"] and matches(
-            prop, str(record["property_value"]), hypothetical
-        )
-        record["correct"] = correct
-        return Score(
-            value=1.0 if correct else 0.0,
-            answer=clean_hypothetical(hypothetical),
-            explanation=(
-                f"{prop} of object-level answer {record['object_answer']!r} is "
-                f"{record['property_value']!r}; hypothetical said {hypothetical!r}"
-            ),
-            metadata=record,
-        )
-
-    return score
-
-
-@scorer(metrics=[compliance_rates()])
-def compliance_scorer() -> Scorer:
-    """1 if the object-level answer was compliant (kept), 0 if excluded; never unscored."""
-
-    async def score(state: TaskState, target: Target) -> Score:
-        record = _record(state)
-        compliant = bool(record.get("object_compliant"))
-        hypothetical = record.get("hypothetical_answer")
-        return Score(
-            value=1.0 if compliant else 0.0,
-            answer=record.get("object_reason"),
-            metadata={
-                "task": record["task"],
-                "property": record["property"],
-                "hypothetical_compliant": (
-                    hypothetical_compliant(record["property"], str(hypothetical))
-                    if compliant and hypothetical is not None
-                    else None
-                ),
-            },
-        )
-
-    return score
-
-
 def _cross_samples(
     behavior_log: str, tasks: str | list[str] | None, properties: str | list[str] | None
 ) -> tuple[list[Sample], dict[str, Any]]:
     behavior = read_behavior_log(behavior_log)
     known_tasks = sorted({meta["task"] for _, meta, _ in behavior.samples})
-    wanted_tasks = parse_names(tasks, known_tasks, "tasks")
-    wanted_props = parse_names(properties, PROPERTIES, "properties")
+    wanted_tasks = parse_selection(tasks, known_tasks, "tasks")
+    wanted_props = parse_selection(properties, PROPERTIES, "properties")
     samples = [
         Sample(
             id=sid,
@@ -250,24 +171,31 @@ def build_task(
     *,
     tasks: str | list[str] | None = None,
     properties: str | list[str] | None = None,
-    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
-    seed: int = 0,
-    object_samples: int = 5,
-    temperature: float = 0.0,
+    samples_per_property: int | None = None,
+    seed: int | None = None,
+    object_samples: int | None = None,
+    temperature: float | None = None,
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
     system_prompt: str | list[str] | None = None,
 ) -> Task:
-    """Assemble the task; every argument error is raised here, before any sample runs."""
+    """Assemble the task; every argument error is raised here, before any sample runs.
+
+    A parameter left at None takes its default from tasks/introspection.yaml.
+    """
     with user_input_errors("introspection"):
+        spec = family_spec("introspection")
+        seed = int(spec["seed"]) if seed is None else seed
+        object_samples = int(spec["object_samples"]) if object_samples is None else object_samples
+        temperature = float(spec["temperature"]) if temperature is None else temperature
+        if samples_per_property is None:
+            samples_per_property = int(spec["samples_per_property"])
         if dataset and behavior_log:
             raise ValueError(
                 "pass -T dataset= or -T behavior_log=, not both "
                 "(a behaviour log already fixes the questions)"
             )
-        if int(object_samples) < 1:
-            raise ValueError(f"-T object_samples must be at least 1, got {object_samples}")
         cond = resolve_condition(condition, system_prompt)
         extra_meta: dict[str, Any] = {"behavior_model": None, "behavior_log": None}
         if behavior_log:
@@ -312,18 +240,18 @@ def build_task(
     )
 
 
-@task(name="introspection")
+@cc_task(name="introspection")
 def introspection(
-    tasks: str | list[str] | None = None,
-    properties: str | list[str] | None = None,
-    samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
-    seed: int = 0,
-    object_samples: int = 5,
-    temperature: float = 0.0,
+    tasks: Names = None,
+    properties: Names = None,
+    samples_per_property: OptionalPositiveInt = None,
+    seed: int | None = None,
+    object_samples: OptionalPositiveInt = None,
+    temperature: Annotated[float | None, Range(0, 2)] = None,
     dataset: str | None = None,
     behavior_log: str | None = None,
     condition: str = "vanilla",
-    system_prompt: str | list[str] | None = None,
+    system_prompt: Text = None,
 ) -> Task:
     """Self-prediction: object level -> property -> hypothetical, against a modal baseline.
 
@@ -333,7 +261,8 @@ def introspection(
         samples_per_property: generated questions per task x property.
         seed: generator seed (the same seed gives the same questions).
         object_samples: object-level samples per question; the modal answer is used.
-        temperature: temperature of object-level and hypothetical calls.
+        temperature: temperature of object-level and hypothetical calls (defaults of these
+            four: tasks/introspection.yaml).
         dataset: a Looking Inward release .jsonl file or folder instead of generated questions.
         behavior_log: a previous introspection log; predict that model's behaviour.
         condition: named condition (tasks/conditions.yaml).
@@ -358,13 +287,13 @@ def _task_variant(task_name: str) -> Any:
     name = f"introspection_{task_name}"
 
     def variant(
-        properties: str | list[str] | None = None,
-        samples_per_property: int = DEFAULT_SAMPLES_PER_PROPERTY,
-        seed: int = 0,
-        object_samples: int = 5,
-        temperature: float = 0.0,
+        properties: Names = None,
+        samples_per_property: OptionalPositiveInt = None,
+        seed: int | None = None,
+        object_samples: OptionalPositiveInt = None,
+        temperature: Annotated[float | None, Range(0, 2)] = None,
         condition: str = "vanilla",
-        system_prompt: str | list[str] | None = None,
+        system_prompt: Text = None,
     ) -> Task:
         return build_task(
             tasks=[task_name],
@@ -379,7 +308,7 @@ def _task_variant(task_name: str) -> Any:
 
     variant.__name__ = name
     variant.__doc__ = f"Introspection on the '{task_name}' task only (see datasets/introspection)."
-    return task(name=name)(variant)
+    return cc_task(name=name)(variant)
 
 
 # one registered task per object-level task in datasets/introspection/tasks.yaml

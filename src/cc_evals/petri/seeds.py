@@ -12,20 +12,15 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
-from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.data import DatasetError, family_spec, load_markdown, read_text
+from cc_evals.paths import datasets_dir
 from cc_evals.preferences.dimensions import dimension_ids, dimensions_dir, load_dimension
+from cc_evals.task_args import parse_selection
 
 SEED_FIELDS = ("tags", "role")
-
-
-@cache
-def family_spec() -> dict[str, Any]:
-    return strip_lines(load_yaml(tasks_dir() / "petri.yaml"))
 
 
 def preference_clusters() -> dict[str, str]:
@@ -47,11 +42,11 @@ class Seed:
 
 
 def seeds_dir() -> Path:
-    return datasets_dir() / family_spec()["seeds_dir"]
+    return datasets_dir() / str(family_spec("petri")["seeds_dir"])
 
 
 def _line_of(path: Path, key: str) -> int | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         if line.startswith(f"{key}:"):
             return number
     return None
@@ -85,7 +80,7 @@ def parse_seed(path: Path, clusters: dict[str, str] | None = None) -> Seed:
     role = meta.get("role")
     if role is not None and not (isinstance(role, str) and role.strip()):
         raise DatasetError(path, _line_of(path, "role"), "'role' must be a non-empty string")
-    lo, hi = family_spec()["seed_words"]
+    lo, hi = family_spec("petri")["seed_words"]
     words = len(body.split())
     if not lo <= words <= hi:
         raise DatasetError(path, None, f"seed body has {words} words; expected {lo}-{hi}")
@@ -106,24 +101,35 @@ def load_seeds(directory: Path | None = None) -> list[Seed]:
     if not files:
         raise DatasetError(directory, None, "no seed files (*.md) found")
     clusters = preference_clusters()
-    return [parse_seed(path, clusters) for path in files]
+    seeds = [parse_seed(path, clusters) for path in files]
+    problems = seed_coverage_errors(seeds)
+    if problems:
+        raise DatasetError(directory, None, "; ".join(problems))
+    return seeds
 
 
 def seed_coverage_errors(seeds: list[Seed]) -> list[str]:
-    """Dimensions with fewer seeds than the family minimum (empty when coverage is complete)."""
-    minimum = int(family_spec()["min_seeds_per_dimension"])
+    """Dimensions with seeds but fewer than the family minimum (seeds are optional per dimension:
+    a dimension without any is simply not audited)."""
+    minimum = int(family_spec("petri")["min_seeds_per_dimension"])
     counts = Counter(seed.dimension for seed in seeds)
     return [
         f"dimension {did!r} has {counts[did]} seeds; at least {minimum} required"
-        for did in sorted(preference_clusters())
+        for did in sorted(counts)
         if counts[did] < minimum
     ]
+
+
+def seed_counts() -> dict[str, int]:
+    """Preference dimension id -> number of Petri seeds (0 for a dimension without any)."""
+    counts = Counter(seed.dimension for seed in load_seeds())
+    return {did: counts[did] for did in sorted(preference_clusters())}
 
 
 @cache
 def load_mode(mode: str) -> str:
     """The appendix text for ``mode`` (datasets/petri/modes/<mode>.md)."""
-    spec = family_spec()
+    spec = family_spec("petri")
     if mode not in spec["modes"]:
         raise ValueError(f"unknown mode {mode!r}; one of {', '.join(spec['modes'])}")
     path = datasets_dir() / spec["modes_dir"] / f"{mode}.md"
@@ -141,36 +147,17 @@ def select(
     """Filter by ``-T dimensions=`` (ids or cluster names) and ``-T seeds=`` (seed file stems)."""
     clusters = preference_clusters()
     chosen = seeds
-    wanted = _split(dimensions)
-    if wanted:
-        known = set(clusters) | set(clusters.values())
-        unknown = [w for w in wanted if w not in known]
-        if unknown:
-            raise ValueError(
-                f"unknown dimension or cluster {', '.join(unknown)}; "
-                f"dimensions: {', '.join(sorted(clusters))}; "
-                f"clusters: {', '.join(sorted(set(clusters.values())))}"
-            )
+    audited = {s.dimension for s in seeds}
+    known = sorted(audited) + sorted({clusters[d] for d in audited})
+    wanted = parse_selection(dimensions, known, "dimensions")
+    if wanted is not None:
         chosen = [s for s in chosen if s.dimension in wanted or s.cluster in wanted]
-    ids = _split(seed_ids)
-    if ids:
-        by_id = {s.id for s in seeds}
-        unknown = [i for i in ids if i not in by_id]
-        if unknown:
-            raise ValueError(
-                f"unknown seed id(s) {', '.join(unknown)} (file stems in {seeds_dir()})"
-            )
+    ids = parse_selection(seed_ids, [s.id for s in seeds], "seeds")
+    if ids is not None:
         chosen = [s for s in chosen if s.id in ids]
     if not chosen:
         raise ValueError("no seeds selected by the given dimensions/seeds filters")
     return chosen
-
-
-def _split(value: str | list[str] | None) -> list[str]:
-    if value is None or value == "all":
-        return []
-    items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
-    return [item.strip() for item in items if item.strip()]
 
 
 def build_dataset(seeds: list[Seed], mode: str, condition: str) -> MemoryDataset:

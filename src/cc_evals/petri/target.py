@@ -17,11 +17,11 @@ from typing import Any, cast
 
 from inspect_ai.agent import Agent, AgentState, agent
 from inspect_ai.model import ChatMessageSystem, get_model, model_roles
-from inspect_ai.model._model import init_model_roles
-from inspect_ai.model._util import resolve_model_roles
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_petri import target_agent
 from inspect_petri.target import TargetContext
+
+from cc_evals._inspect import init_model_roles, resolve_model_roles
 
 
 class _ConditionedContext:
@@ -35,7 +35,7 @@ class _ConditionedContext:
         return getattr(self._inner, name)
 
     async def system_message(self, required: bool = True) -> ChatMessageSystem | None:
-        staged = await self._inner.system_message(required)  # type: ignore[call-overload]
+        staged: ChatMessageSystem | None = await self._inner.system_message(required)  # type: ignore[call-overload]
         if staged is None:
             return ChatMessageSystem(content=self._prompt)
         return staged.model_copy(update={"content": apply_condition(self._prompt, staged.text)})

@@ -6,18 +6,20 @@ dataset, judge dimensions, condition hook, epochs and model-role defaults swappe
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
-from inspect_ai import Task, task, task_with
-from inspect_ai._util.error import PrerequisiteError
+from inspect_ai import Task, task_with
 from inspect_ai.model import Model, get_model, model_roles
 from inspect_petri import audit
 
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.conditions import resolve_condition
-from cc_evals.errors import user_input_errors
-from cc_evals.petri.judging import load_judge_dimensions, petri_judge
-from cc_evals.petri.seeds import build_dataset, family_spec, load_mode, load_seeds, select
+from cc_evals.data import family_spec
+from cc_evals.errors import plain_message, user_input_errors
+from cc_evals.petri.scorer import load_judge_dimensions, petri_judge
+from cc_evals.petri.seeds import build_dataset, load_mode, load_seeds, select
 from cc_evals.petri.target import bind_target, conditioned_target
+from cc_evals.task_args import Names, OptionalPositiveInt, Text, cc_task
 
 
 def resolve_role(role: str, default: str) -> Model:
@@ -31,7 +33,7 @@ def resolve_role(role: str, default: str) -> Model:
             return get_model(role=role)
         return get_model(default)
     except PrerequisiteError as ex:
-        detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
+        detail = plain_message(ex)
         raise PrerequisiteError(
             f"cc_evals/petri: the {role} model could not be initialised ({detail}). Set its API "
             f"key, or choose another with --model-role {role}=<model> (default {default})."
@@ -40,19 +42,19 @@ def resolve_role(role: str, default: str) -> Model:
 
 def build_task(
     mode: str,
-    dimensions: str | None,
-    seeds: str | None,
+    dimensions: str | list[str] | None,
+    seeds: str | list[str] | None,
     condition: str,
-    system_prompt: str | None,
+    system_prompt: str | list[str] | None,
     max_turns: int | None,
     epochs: int | None,
     compaction: bool,
 ) -> Task:
     with user_input_errors(f"petri_{mode}"):
-        spec = family_spec()
+        spec = family_spec("petri")
         load_mode(mode)
         chosen = select(load_seeds(), dimensions, seeds)
-        judge_dims = load_judge_dimensions()
+        judge_dims = load_judge_dimensions(required={s.dimension for s in chosen})
         cond = resolve_condition(condition, system_prompt)
         turns = int(max_turns if max_turns is not None else spec["max_turns"])
         n_epochs = int(epochs if epochs is not None else spec["epochs"])
@@ -90,33 +92,32 @@ def build_task(
     )
 
 
-@task
-def petri_self_report(
-    dimensions: str | None = None,
-    seeds: str | None = None,
-    condition: str = "vanilla",
-    system_prompt: str | None = None,
-    max_turns: int | None = None,
-    epochs: int | None = None,
-    compaction: bool = True,
-) -> Task:
-    """Audits where, after real work, the auditor asks open questions about how the model feels."""
-    return build_task(
-        "self_report", dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
-    )
+def _mode_task(mode: str, doc: str) -> Callable[..., Task]:
+    """``cc_evals/petri_<mode>``: the audit with that mode's appendix (one factory, two modes)."""
+
+    def mode_task(
+        dimensions: Names = None,
+        seeds: Names = None,
+        condition: str = "vanilla",
+        system_prompt: Text = None,
+        max_turns: OptionalPositiveInt = None,
+        epochs: OptionalPositiveInt = None,
+        compaction: bool = True,
+    ) -> Task:
+        return build_task(
+            mode, dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
+        )
+
+    mode_task.__name__ = mode_task.__qualname__ = f"petri_{mode}"
+    mode_task.__doc__ = doc
+    return cc_task(name=f"petri_{mode}")(mode_task)
 
 
-@task
-def petri_behavioral(
-    dimensions: str | None = None,
-    seeds: str | None = None,
-    condition: str = "vanilla",
-    system_prompt: str | None = None,
-    max_turns: int | None = None,
-    epochs: int | None = None,
-    compaction: bool = True,
-) -> Task:
-    """Audits where, after real work, the auditor invites the model to make any changes it wants."""
-    return build_task(
-        "behavioral", dimensions, seeds, condition, system_prompt, max_turns, epochs, compaction
-    )
+petri_self_report = _mode_task(
+    "self_report",
+    "Audits where, after real work, the auditor asks open questions about how the model feels.",
+)
+petri_behavioral = _mode_task(
+    "behavioral",
+    "Audits where, after real work, the auditor invites the model to make any changes it wants.",
+)

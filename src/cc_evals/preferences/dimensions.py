@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import LINE_KEY, DatasetError, load_yaml, parse_selection, require, strip_lines
-from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals import data
+from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
+from cc_evals.paths import datasets_dir
+from cc_evals.task_args import parse_selection
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,12 @@ class Dimension:
         return f"{self.id}-{prompt.id:02d}"
 
 
-@cache
-def family_spec() -> dict[str, Any]:
-    return strip_lines(load_yaml(tasks_dir() / "preferences.yaml"))
+# tasks/preferences.yaml (results.py's preferences adapter reads the cluster order through it)
+family_spec = partial(data.family_spec, "preferences")
 
 
 def dimensions_dir() -> Path:
-    return datasets_dir() / family_spec()["dataset_dir"]
+    return datasets_dir() / str(family_spec()["dataset_dir"])
 
 
 def dimension_ids() -> list[str]:
@@ -143,5 +144,5 @@ def _parse_prompt(
 def resolve_dimensions(dimensions: str | list[str] | None) -> list[Dimension]:
     """Parse ``-T dimensions=a,b`` (or a list); None or "all" means every dimension."""
     known = dimension_ids()
-    ids = None if dimensions == "all" else parse_selection(dimensions, known, "dimensions")
+    ids = parse_selection(dimensions, known, "dimensions")
     return [load_dimension(d) for d in ids or known]

@@ -10,9 +10,11 @@ judge also rated it on, say, ``memory``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 from inspect_ai.scorer import (
+    Metric,
     Score,
     Scorer,
     Target,
@@ -25,17 +27,17 @@ from inspect_ai.solver import TaskState
 from inspect_petri import JudgeDimension, audit_judge, judge_dimensions
 from inspect_scout import as_scorer
 
-from cc_evals.data import DatasetError, load_markdown
+from cc_evals.data import DatasetError, family_spec, load_markdown
 from cc_evals.metrics import grouped_stderr
 from cc_evals.paths import scorers_dir
-from cc_evals.petri.seeds import family_spec, preference_clusters
+from cc_evals.petri.seeds import load_seeds, preference_clusters
 
 DIMENSION_FIELDS = ("description", "display_name", "display_order", "tags", "palette")
 TAG_MATCHED = "tag_matched"
 
 
 def judge_dimensions_dir() -> Path:
-    return scorers_dir() / family_spec()["judge_dimensions_dir"]
+    return scorers_dir() / str(family_spec("petri")["judge_dimensions_dir"])
 
 
 def parse_judge_dimension(path: Path, clusters: dict[str, str]) -> JudgeDimension:
@@ -73,25 +75,33 @@ def parse_judge_dimension(path: Path, clusters: dict[str, str]) -> JudgeDimensio
         raise DatasetError(path, 2, f"invalid judge dimension: {ex}") from None
 
 
-def load_judge_dimensions(directory: Path | None = None) -> list[JudgeDimension]:
-    """Our dimensions (one file per preference dimension) plus Petri's context dimensions."""
+def load_judge_dimensions(
+    directory: Path | None = None, required: Iterable[str] = ()
+) -> list[JudgeDimension]:
+    """Our dimensions (scorers/petri/<id>.md, optional per preference dimension) plus Petri's
+    context dimensions. Each dimension in ``required`` (those with seeds) must have a file."""
     directory = directory or judge_dimensions_dir()
     clusters = preference_clusters()
     files = sorted(directory.glob("*.md"))
     ours = [parse_judge_dimension(path, clusters) for path in files]
-    missing = sorted(set(clusters) - {d.name for d in ours})
+    missing = sorted(set(required) - {d.name for d in ours})
     if missing:
-        raise DatasetError(directory, None, f"no judge dimension file for: {', '.join(missing)}")
-    context = judge_dimensions(list(family_spec()["context_dimensions"]))
+        raise DatasetError(
+            directory,
+            None,
+            f"seeds are tagged {', '.join(missing)} but there is no judge dimension file "
+            f"({', '.join(m + '.md' for m in missing)}); add it, or remove those seeds",
+        )
+    context = judge_dimensions(list(family_spec("petri")["context_dimensions"]))
     return ours + context
 
 
-def _metrics() -> dict[str, list]:
+def _metrics() -> dict[str, list[Metric]]:
     per_dimension = [
         grouped(mean(), "dimension"),
         grouped_stderr("dimension"),
     ]
-    context = {name: [mean(), stderr()] for name in family_spec()["context_dimensions"]}
+    context = {name: [mean(), stderr()] for name in family_spec("petri")["context_dimensions"]}
     return {TAG_MATCHED: per_dimension, **context}
 
 
@@ -102,7 +112,7 @@ def petri_judge() -> Scorer:
     A judge refusal or an answer missing the seed's dimension is unscored with the reason, so it
     is excluded from the metrics rather than counted as a 1.
     """
-    dims = load_judge_dimensions()
+    dims = load_judge_dimensions(required={s.dimension for s in load_seeds()})
     names = {d.name for d in dims}
     judge = as_scorer(audit_judge(dims))
 

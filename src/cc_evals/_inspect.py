@@ -1,0 +1,25 @@
+"""The few private inspect_ai names cc_evals needs, imported in this one place.
+
+Everything else comes from inspect_ai's public modules. Each name here has no public
+equivalent in inspect_ai 0.3.285:
+
+- ``PrerequisiteError``: the exception Inspect prints as one line without a traceback; our
+  one-line user errors must be this type to be shown that way.
+- ``registry_find`` / ``registry_lookup``: list or look up registered tasks by name
+  (``inspect_ai.util`` exports only ``registry_create`` and ``registry_info``).
+- ``init_model_roles`` / ``resolve_model_roles``: bind model roles outside ``eval()`` (the
+  demo and the suite build tasks before eval; the Petri target binds the target role).
+"""
+
+from inspect_ai._util.error import PrerequisiteError
+from inspect_ai._util.registry import registry_find, registry_lookup
+from inspect_ai.model._model import init_model_roles
+from inspect_ai.model._util import resolve_model_roles
+
+__all__ = [
+    "PrerequisiteError",
+    "init_model_roles",
+    "registry_find",
+    "registry_lookup",
+    "resolve_model_roles",
+]
