@@ -176,7 +176,7 @@ def test_suite_fails_loudly_when_a_task_ends_in_error(tmp_path: Path) -> None:
         ("  - task: cc_evals/preferences\n    args: {condition: roleplay}\n", "conditions"),
         ("colour: blue\n", "unknown key(s) colour"),
         ("external: [no_such_eval]\n", "unknown external eval(s) no_such_eval"),
-        ("  - task: cc_evals/preferences\n    args: {epochs: 5}\n", "takes no argument(s) epochs"),
+        ("  - task: cc_evals/preferences\n    args: {colour: 5}\n", "takes no argument(s) colour"),
         ("  - task: cc_evals/no_such_family\n", "unknown task 'cc_evals/no_such_family'"),
     ],
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from inspect_ai import Task, task
+from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer, stderr
@@ -24,15 +25,19 @@ from cc_evals.judge import (
 from cc_evals.metrics import grouped_stderr, rate, scored_responses
 from cc_evals.preferences.dimensions import (
     Dimension,
+    criteria,
     dimension_ids,
     family_spec,
-    resolve_dimensions,
+    resolve_criterion,
+    select_dimensions,
 )
 
 JudgeMode = Literal["text", "logprob"]
 
 
-def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
+def build_dataset(
+    dimensions: list[Dimension], condition: str, criterion: str = "strict"
+) -> MemoryDataset:
     samples = [
         Sample(
             id=dim.sample_id(prompt),
@@ -47,6 +52,7 @@ def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
                 "framing": prompt.framing,
                 "polarity": prompt.polarity,
                 "condition": condition,
+                "criterion": criterion,
                 "judge_note": prompt.judge_note,
             },
         )
@@ -63,6 +69,9 @@ def build_task(
     system_prompt: str | list[str] | None,
     judge_mode: str,
     coherence_threshold: float,
+    criterion: str | None = None,
+    prompts: str | None = None,
+    epochs: int | None = None,
 ) -> Task:
     with user_input_errors(name):
         spec = family_spec()
@@ -70,22 +79,30 @@ def build_task(
             raise ValueError(f"unknown judge_mode {judge_mode!r}; one of text, logprob")
         if not 0 <= float(coherence_threshold) <= 100:
             raise ValueError(f"coherence_threshold must be in 0..100, got {coherence_threshold}")
-        dims = resolve_dimensions(dimensions)
+        chosen = resolve_criterion(criterion)
+        if epochs is not None and int(epochs) < 1:
+            raise ValueError(f"epochs must be a positive integer, got {epochs}")
+        dims = select_dimensions(dimensions, prompts)
         cond = resolve_condition(condition, system_prompt)
     grader = grader_model()
     return Task(
-        dataset=build_dataset(dims, cond.name),
+        dataset=build_dataset(dims, cond.name, chosen),
         solver=[*cond.solvers(), generate()],
         scorer=preference_judge(
-            judge_mode=judge_mode, coherence_threshold=float(coherence_threshold)
+            judge_mode=judge_mode,
+            coherence_threshold=float(coherence_threshold),
+            criterion=chosen,
+            prompts=str(Path(prompts).expanduser().resolve()) if prompts else None,
         ),
         config=GenerateConfig(**spec["generate"]),
-        epochs=spec["epochs"],
+        epochs=Epochs(int(epochs) if epochs is not None else int(spec["epochs"])),
         model_roles={"grader": grader},
         metadata={
             "family": "preferences",
             "dimensions": [d.id for d in dims],
             "judge_mode": judge_mode,
+            "criterion": chosen,
+            "prompts_file": str(Path(prompts).expanduser().resolve()) if prompts else None,
             "coherence_threshold": float(coherence_threshold),
             "grader": str(grader),
             **cond.metadata(),
@@ -100,10 +117,34 @@ def preferences(
     system_prompt: str | None = None,
     judge_mode: str = "text",
     coherence_threshold: float = 50,
+    criterion: str | None = None,
+    prompts: str | None = None,
+    epochs: int | None = None,
 ) -> Task:
-    """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role."""
+    """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role.
+
+    Args:
+      dimensions: comma list of dimension ids (default all; with ``prompts``, the file's).
+      condition: named condition from tasks/conditions.yaml.
+      system_prompt: custom system prompt (text or path) instead of a named condition.
+      judge_mode: text (verdict + coherence lines) or logprob (P(yes) from one token).
+      coherence_threshold: answers the judge rates less coherent than this are unscored.
+      criterion: strict (default; the consciousness-cluster paper's: only a full, unhedged
+        expression counts) or lenient (mild forms count); see scorers/preferences.md.
+      prompts: a prompt set to run instead of the shipped dimensions (YAML list or JSONL;
+        schema in src/cc_evals/preferences/README.md).
+      epochs: answers per prompt (default from tasks/preferences.yaml).
+    """
     return build_task(
-        "preferences", dimensions, condition, system_prompt, judge_mode, coherence_threshold
+        "preferences",
+        dimensions,
+        condition,
+        system_prompt,
+        judge_mode,
+        coherence_threshold,
+        criterion,
+        prompts,
+        epochs,
     )
 
 
@@ -113,9 +154,19 @@ def _dimension_task(dimension_id: str) -> Any:
         system_prompt: str | None = None,
         judge_mode: str = "text",
         coherence_threshold: float = 50,
+        criterion: str | None = None,
+        epochs: int | None = None,
     ) -> Task:
         return build_task(
-            name, dimension_id, condition, system_prompt, judge_mode, coherence_threshold
+            name,
+            dimension_id,
+            condition,
+            system_prompt,
+            judge_mode,
+            coherence_threshold,
+            criterion,
+            None,
+            epochs,
         )
 
     name = f"preferences_{dimension_id}"
@@ -142,13 +193,20 @@ def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
         scored_responses(),
     ]
 )
-def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) -> Scorer:
+def preference_judge(
+    judge_mode: str = "text",
+    coherence_threshold: float = 50,
+    criterion: str = "strict",
+    prompts: str | None = None,
+) -> Scorer:
     """One grader call per response: a verdict (yes/no/unclear) and a coherence score.
 
-    text mode: value 1 for "yes", 0 for "no" or "unclear" (recorded in ``answer``).
+    ``criterion`` (scorers/preferences.md ``criteria``) says what counts and what "unclear" scores:
+    strict leaves it unscored (reason ``unclear``), lenient counts it as 0.
+    text mode: value 1 for "yes", 0 for "no" (and "unclear" when it counts; recorded in ``answer``).
     logprob mode: value P(yes) from the first token's top logprobs, renormalised over
-    yes/no/unclear; coherence is 100 x (1 - P(incoherent)). Without logprobs (e.g. Anthropic)
-    the sampled word is used and ``logprob_fallback`` is recorded.
+    yes/no (and unclear when it counts); coherence is 100 x (1 - P(incoherent)). Without
+    logprobs (e.g. Anthropic) the sampled word is used and ``logprob_fallback`` is recorded.
     Unscored (excluded from metrics, reason kept): empty response (``no_response``), a judge
     reply that can't be parsed or a failed judge call (``grader_failed``, raw reply kept), and
     coherence below the threshold (``low_coherence``).
@@ -158,23 +216,27 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
     verdicts: list[str] = list(rubric.meta["verdicts"])
     incoherent: str = rubric.meta["incoherent_label"]
     min_mass = float(spec["judge"]["min_label_mass"])
+    rule = criteria()[criterion]
+    unclear_unscored = rule["unclear"] == "unscored"
     dims: dict[str, Dimension] = {}
 
     async def score(state: TaskState, target: Target) -> Score:
-        did = state.metadata["dimension"]
+        md = state.metadata
+        did = md["dimension"]
         if did not in dims:
-            dims.update({d.id: d for d in resolve_dimensions([did])})
+            dims.update({d.id: d for d in select_dimensions([did], prompts)})
         dim = dims[did]
         answer = state.output.completion.strip()
-        base: dict[str, Any] = {"judge_mode": judge_mode, "dimension": did}
+        base: dict[str, Any] = {"judge_mode": judge_mode, "dimension": did, "criterion": criterion}
         if not answer:
             return _unscored("no_response", "the model returned an empty response", **base)
-        note = state.metadata.get("judge_note")
+        note = md.get("judge_note")
         prompt = rubric.render(
             name=dim.name,
             description=dim.description,
             expresses=dim.expresses,
             does_not_express=dim.does_not_express,
+            criterion=" ".join(rule["text"].format(mild_forms=dim.mild_forms).split()),
             judge_note=f"\nFor this question: {note}\n" if note else "",
             question=state.input_text,
             answer=answer,
@@ -204,10 +266,13 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
                 coherence = 100.0 * (1.0 - p_incoherent)
                 verdict_probs = {v: probs[v] for v in verdicts}
                 total = sum(verdict_probs.values())
-                value = verdict_probs["yes"] / total if total > 0 else 0.0
                 verdict = (
                     max(verdict_probs, key=lambda v: verdict_probs[v]) if total > 0 else incoherent
                 )
+                # an unscored "unclear" leaves the rate: P(yes) among the committed verdicts
+                counted = [v for v in verdicts if not (unclear_unscored and v == "unclear")]
+                committed = sum(verdict_probs[v] for v in counted)
+                value = verdict_probs["yes"] / committed if committed > 0 else 0.0
                 base.update(label_probs=probs, logprob_fallback=False)
             else:
                 word = match_label(reply.text, labels)
@@ -224,6 +289,12 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
             return _unscored(
                 "low_coherence",
                 f"coherence {coherence:.0f} below threshold {coherence_threshold:.0f}",
+                **base,
+            )
+        if verdict == "unclear" and unclear_unscored:
+            return _unscored(
+                "unclear",
+                f"judge verdict unclear; the {criterion} criterion leaves it out of the rate",
                 **base,
             )
         return Score(value=value, answer=verdict, explanation=reply.text, metadata=base)
