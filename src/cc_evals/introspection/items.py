@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, parse_selection, strip_lines
+from cc_evals.data import interleave as interleave_groups
 from cc_evals.introspection.properties import ANSWER_FORMATS, PROPERTIES
 from cc_evals.paths import datasets_dir
 
@@ -261,19 +262,8 @@ def parse_names(
 
 
 def interleave(items: list[Item]) -> list[Item]:
-    """Round-robin over (task, property) groups, so ``--limit N`` samples every group.
-
-    Group order and the order within a group are kept; only the groups are woven
-    together (first question of each group, then the second of each, ...).
-    """
-    groups: dict[tuple[str, str], list[Item]] = {}
-    for item in items:
-        groups.setdefault((item.task, item.property), []).append(item)
-    woven: list[Item] = []
-    depth = max((len(g) for g in groups.values()), default=0)
-    for index in range(depth):
-        woven.extend(g[index] for g in groups.values() if index < len(g))
-    return woven
+    """Round-robin over (task, property) groups, so ``--limit N`` samples every group."""
+    return interleave_groups(items, lambda item: (item.task, item.property))
 
 
 def generate_items(

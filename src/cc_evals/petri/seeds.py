@@ -16,7 +16,7 @@ from typing import Any
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
+from cc_evals.data import DatasetError, interleave, load_markdown, load_yaml, strip_lines
 from cc_evals.paths import datasets_dir, tasks_dir
 from cc_evals.preferences.dimensions import dimension_ids, dimensions_dir, load_dimension
 
@@ -192,4 +192,5 @@ def build_dataset(seeds: list[Seed], mode: str, condition: str) -> MemoryDataset
         )
         for seed in seeds
     ]
-    return MemoryDataset(samples, name=f"cc_evals_petri_{mode}")
+    woven = interleave(samples, lambda s: (s.metadata or {})["dimension"])
+    return MemoryDataset(woven, name=f"cc_evals_petri_{mode}")

@@ -12,6 +12,7 @@ from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer, stde
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.data import interleave
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import (
     grader_model,
@@ -59,7 +60,8 @@ def build_dataset(
         for dim in dimensions
         for prompt in dim.prompts
     ]
-    return MemoryDataset(samples, name="cc_evals_preferences")
+    woven = interleave(samples, lambda s: (s.metadata or {})["dimension"])
+    return MemoryDataset(woven, name="cc_evals_preferences")
 
 
 def build_task(

@@ -20,7 +20,14 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import DatasetError, load_yaml, parse_selection, require, strip_lines
+from cc_evals.data import (
+    DatasetError,
+    interleave,
+    load_yaml,
+    parse_selection,
+    require,
+    strip_lines,
+)
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
 from cc_evals.paths import datasets_dir, tasks_dir
@@ -110,7 +117,8 @@ def build_dataset(claims: list[str], condition: str) -> MemoryDataset:
         for q in questions
         if q.claim in claims
     ]
-    return MemoryDataset(samples, name="cc_evals_self_report")
+    woven = interleave(samples, lambda s: (s.metadata or {})["claim"])
+    return MemoryDataset(woven, name="cc_evals_self_report")
 
 
 # ---- metrics: each answer of each epoch is one observation ---------------------------
