@@ -48,6 +48,7 @@ class Item:
     category: str | None = None
     source: str = "generated"
     extra: dict[str, Any] = field(default_factory=dict)
+    rules: str = "suite"  # extraction and compliance rules: "suite" or "paper" (release rows)
 
     def metadata(self) -> dict[str, Any]:
         """Everything the solver and scorer need, as JSON-friendly sample metadata."""
@@ -62,6 +63,7 @@ class Item:
             "matching_option": self.matching_option,
             "category": self.category,
             "source": self.source,
+            "rules": self.rules,
             **self.extra,
         }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from logging import getLogger
 from typing import Any
 
 from inspect_ai import Task, task
@@ -49,6 +50,7 @@ from cc_evals.introspection.properties import (
     PROPERTIES,
     clean_hypothetical,
     extract,
+    extract_paper,
     hypothetical_compliant,
     matches,
     normalise,
@@ -56,6 +58,7 @@ from cc_evals.introspection.properties import (
 from cc_evals.introspection.release import load_release
 
 STORE_KEY = "introspection"
+logger = getLogger(__name__)
 
 
 def to_messages(pairs: list[list[str]] | list[tuple[str, str]]) -> list[ChatMessage]:
@@ -85,6 +88,14 @@ def item_sample(item: Item) -> Sample:
 
 
 def _extract(meta: dict[str, Any], answer: str) -> tuple[str | None, str | None]:
+    if meta.get("rules") == "paper":
+        paper = extract_paper(
+            meta["property"],
+            answer,
+            options=tuple(meta["options"]),
+            matching_option=meta.get("matching_option"),
+        )
+        return paper.value, paper.reason
     result = extract(
         meta["property"],
         answer,
@@ -179,7 +190,7 @@ def self_prediction_scorer() -> Scorer:
         hypothetical = str(record.get("hypothetical_answer", ""))
         record["hypothetical_compliant"] = hypothetical_compliant(prop, hypothetical)
         correct = record["hypothetical_compliant"] and matches(
-            prop, str(record["property_value"]), hypothetical
+            prop, str(record["property_value"]), hypothetical, state.metadata.get("rules", "suite")
         )
         record["correct"] = correct
         return Score(
@@ -274,7 +285,11 @@ def build_task(
             samples, extra_meta = _cross_samples(behavior_log, tasks, properties)
             source = "behavior_log"
         elif dataset:
-            items = load_release(dataset, tasks=tasks, properties=properties)
+            notes: list[str] = []
+            items = load_release(dataset, tasks=tasks, properties=properties, notes=notes)
+            for note in notes:
+                logger.warning(f"cc_evals/introspection: {note}")
+            extra_meta["release_notes"] = notes
             samples = [item_sample(i) for i in items]
             source = f"release:{dataset}"
         else:
