@@ -214,6 +214,12 @@ def cmd_introspection_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_judge_check_parser(sub: argparse._SubParsersAction) -> None:
+    from cc_evals.judge_cli import add_judge_parsers
+
+    add_judge_parsers(sub)
+
+
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_list_parser,
     add_report_parser,
@@ -223,6 +229,7 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_serve_parser,
     add_introspection_parser,
     add_external_parser,
+    add_judge_check_parser,
 ]
 
 
