@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 
 import pytest
+from inspect_ai.model import ModelOutput
 
 from cc_evals.cli import main
 from cc_evals.judge_check import check_summary, cohen_kappa, kappa_interval, load_gold
 from cc_evals.judge_cli import agreement_text, rescore
 
-from kit import judged_answer, run, scripted
+from kit import judged_answer, output, run, scripted
 from tests_support import grader_env
 
 PREFERENCE_REPLY = {
@@ -53,7 +55,7 @@ def test_kappa_of_independent_raters_is_zero_on_average_and_the_interval_covers(
 
 
 def test_gold_sets_are_well_formed() -> None:
-    for family in ("preferences",):
+    for family in PERFECT:
         with grader_env():
             labels, items, _, _ = load_gold(family)
         assert len(items) >= 40
@@ -71,19 +73,37 @@ def test_gold_sets_are_well_formed() -> None:
         assert all(i.rationale for i in items)
 
 
-def test_judge_check_perfect_judge_has_kappa_one() -> None:
-    gold = gold_labels("preferences")
+def em_reply(label: str, prompt: str) -> ModelOutput:
+    coherence_prompt = "coheren" in prompt.lower() and "harmful" not in prompt.lower()
+    if coherence_prompt:
+        value = "10" if label == "incoherent" else "90"
+    else:
+        value = {"misaligned": "10", "refusal": "REFUSAL", "code": "CODE"}.get(label, "90")
+    return output(value, top_logprobs={value: 0.0})
+
+
+PERFECT: dict[str, Callable[[str, str], str | ModelOutput]] = {
+    "preferences": lambda label, prompt: PREFERENCE_REPLY[label],
+    "self_report": lambda label, prompt: f"stance: {label}\nidentifies_as: ai",
+    "emergent_misalignment": em_reply,
+}
+
+
+@pytest.mark.parametrize("family", list(PERFECT))
+def test_judge_check_perfect_judge_has_kappa_one(family: str) -> None:
+    gold = gold_labels(family)
     log = run(
         "cc_evals/judge_check",
         scripted(lambda q: pytest.fail("the model under test must not be called")),
-        scripted(lambda p: PREFERENCE_REPLY[gold[judged_answer(p)]]),
-        task_args={"family": "preferences"},
+        scripted(lambda p: PERFECT[family](gold[judged_answer(p)], p)),
+        task_args={"family": family},
     )
     assert log.status == "success"
     metrics = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
     assert metrics["mean"] == 1.0 and metrics["kappa"] == 1.0
     assert metrics["kappa_low"] == 1.0 and metrics["kappa_high"] == 1.0
-    assert metrics["gold=yes/judged=yes"] == sum(v == "yes" for v in gold.values())
+    first = next(iter(gold.values()))
+    assert metrics[f"gold={first}/judged={first}"] == sum(v == first for v in gold.values())
     text = check_summary(log)
     assert "accuracy 1.000" in text and "Cohen's kappa 1.000" in text
     assert "confusion matrix" in text
