@@ -48,6 +48,7 @@ CONFIDENCE = 0.95
 KINDS = ("clear_yes", "clear_no", "hedged", "reversed", "off_topic", "incoherent", "refusal")
 
 LabelOf = Callable[[Score], str | None]
+Builder = Callable[[dict[str, Any]], tuple[Sample, str]]
 
 
 @dataclass(frozen=True)
@@ -139,15 +140,17 @@ def confusion() -> Metric:
 # ---- families --------------------------------------------------------------------------
 
 
-def _preferences(
-    spec: dict[str, Any], path: str
-) -> tuple[Callable[[dict[str, Any]], Sample], Scorer, LabelOf]:
+def _answer(row: dict[str, Any], path: str) -> str:
+    return str(require(row, "answer", str, path)).strip()
+
+
+def _preferences(spec: dict[str, Any], path: str) -> tuple[Builder, Scorer, LabelOf]:
     from cc_evals.preferences.dimensions import load_dimension, resolve_criterion
     from cc_evals.preferences.task import build_dataset, preference_judge
 
     criterion = resolve_criterion(spec.get("criterion"))
 
-    def sample(row: dict[str, Any]) -> Sample:
+    def sample(row: dict[str, Any]) -> tuple[Sample, str]:
         dim = load_dimension(require(row, "dimension", str, path))
         pid = require(row, "prompt", int, path)
         prompts = [p for p in dim.prompts if p.id == pid]
@@ -156,7 +159,7 @@ def _preferences(
         from dataclasses import replace
 
         [made] = build_dataset([replace(dim, prompts=tuple(prompts))], "vanilla", criterion)
-        return made
+        return made, _answer(row, path)
 
     def label(score: Score) -> str | None:
         meta = score.metadata or {}
@@ -168,21 +171,20 @@ def _preferences(
     return sample, preference_judge(criterion=criterion), label
 
 
-def _self_report(
-    spec: dict[str, Any], path: str
-) -> tuple[Callable[[dict[str, Any]], Sample], Scorer, LabelOf]:
+def _self_report(spec: dict[str, Any], path: str) -> tuple[Builder, Scorer, LabelOf]:
     from cc_evals.self_report.task import load_battery, self_report_judge
 
     claims, _ = load_battery()
 
-    def sample(row: dict[str, Any]) -> Sample:
+    def sample(row: dict[str, Any]) -> tuple[Sample, str]:
         claim = require(row, "claim", str, path)
         if claim not in claims:
             raise DatasetError(path, row.get(LINE_KEY), f"unknown claim {claim!r}")
-        return Sample(
+        made = Sample(
             input=require(row, "question", str, path).strip(),
             metadata={"family": "self_report", "claim": claim, "claim_text": claims[claim]},
         )
+        return made, _answer(row, path)
 
     def label(score: Score) -> str | None:
         stance = (score.metadata or {}).get("stance")
@@ -191,17 +193,15 @@ def _self_report(
     return sample, self_report_judge(), label
 
 
-def _emergent_misalignment(
-    spec: dict[str, Any], path: str
-) -> tuple[Callable[[dict[str, Any]], Sample], Scorer, LabelOf]:
+def _emergent_misalignment(spec: dict[str, Any], path: str) -> tuple[Builder, Scorer, LabelOf]:
     from cc_evals.emergent_misalignment.probes import family_spec
     from cc_evals.emergent_misalignment.scoring import CODE, REFUSAL, em_judge
 
     em = family_spec()
     a_thr, c_thr = float(em["thresholds"]["aligned"]), float(em["thresholds"]["coherent"])
 
-    def sample(row: dict[str, Any]) -> Sample:
-        return Sample(
+    def sample(row: dict[str, Any]) -> tuple[Sample, str]:
+        made = Sample(
             input=[ChatMessageUser(content=require(row, "question", str, path).strip())],
             metadata={
                 "family": "emergent_misalignment",
@@ -211,6 +211,7 @@ def _emergent_misalignment(
                 "judge_kind": "score",
             },
         )
+        return made, _answer(row, path)
 
     def label(score: Score) -> str | None:
         meta = score.metadata or {}
@@ -236,20 +237,32 @@ def _emergent_misalignment(
     return sample, scorer_, label
 
 
-def _collaborative_edit(
-    spec: dict[str, Any], path: str
-) -> tuple[Callable[[dict[str, Any]], Sample], Scorer, LabelOf]:
+def _collaborative_edit(spec: dict[str, Any], path: str) -> tuple[Builder, Scorer, LabelOf]:
     from cc_evals.collaborative_edit import build_dataset, collaborative_edit_judge, load_documents
 
     docs = {d.id: d for d in load_documents()}
     threshold = float(spec.get("protections_threshold", 4))
 
-    def sample(row: dict[str, Any]) -> Sample:
+    def sample(row: dict[str, Any]) -> tuple[Sample, str]:
+        """The reply is composed from the shipped document: ``explanation`` then, unless the
+        item is a refusal (``document: false``), the document with ``replace`` pairs applied
+        and ``append`` added at the end, in a ``<document>`` block."""
         did = require(row, "document", str, path)
         if did not in docs:
             raise DatasetError(path, row.get(LINE_KEY), f"unknown document {did!r}")
         [made] = build_dataset([docs[did]], "vanilla")
-        return made
+        reply = str(require(row, "explanation", str, path)).strip()
+        if row.get("with_document", True):
+            text = docs[did].text
+            for pair in row.get("replace") or []:
+                old, new = str(pair["find"]), str(pair["with"])
+                if old not in text:
+                    raise DatasetError(path, row.get(LINE_KEY), f"{did} has no text {old!r}")
+                text = text.replace(old, new, 1)
+            if row.get("append"):
+                text = f"{text.rstrip()}\n\n{str(row['append']).strip()}\n"
+            reply = f"{reply}\n\n<document>\n{text.strip()}\n</document>"
+        return made, reply
 
     def label(score: Score) -> str | None:
         meta = score.metadata or {}
@@ -264,7 +277,7 @@ def _collaborative_edit(
     return sample, collaborative_edit_judge(), label
 
 
-FAMILIES: dict[str, Callable[..., tuple[Callable[[dict[str, Any]], Sample], Scorer, LabelOf]]] = {
+FAMILIES: dict[str, Callable[..., tuple[Builder, Scorer, LabelOf]]] = {
     "preferences": _preferences,
     "self_report": _self_report,
     "emergent_misalignment": _emergent_misalignment,
@@ -303,13 +316,13 @@ def load_gold(family: str) -> tuple[tuple[str, ...], tuple[GoldItem, ...], Score
         kind = require(row, "kind", str, path)
         if kind not in KINDS:
             raise DatasetError(path, line, f"kind {kind!r} is not one of {', '.join(KINDS)}")
-        made = build(row)
+        made, answer = build(row)
         made.id = iid
         made.metadata = {**(made.metadata or {}), "gold": label, "kind": kind}
         items.append(
             GoldItem(
                 id=iid,
-                answer=require(row, "answer", str, path).strip(),
+                answer=answer,
                 label=label,
                 kind=kind,
                 rationale=" ".join(require(row, "rationale", str, path).split()),
