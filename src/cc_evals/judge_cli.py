@@ -21,7 +21,7 @@ def _roles(values: list[str] | None) -> dict[str, str]:
     return roles
 
 
-def add_judge_parsers(sub: argparse._SubParsersAction) -> None:
+def add_judge_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from cc_evals.judge_check import FAMILIES
 
     p = sub.add_parser(

@@ -75,7 +75,7 @@ def offered_options(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
     Only a run of consecutive letters from A counts, so a stray "I - ..." line in a story
     is not an option. Two release rows offering only A-C then reject "D".
     """
-    letters = []
+    letters: list[str] = []
     for found in _OPTION_LINE.findall(question):
         if found == chr(ord("A") + len(letters)):
             letters.append(found)
@@ -107,7 +107,9 @@ def parse_row(row: Any, path: Path, line: int) -> Item:
     else:
         matching = None
     fmt = default_format(prop)
-    options = ("A", "B", "C", "D") if prop in ("among_a_or_c", "among_b_or_d") else ("A", "B")
+    options: tuple[str, ...] = (
+        ("A", "B", "C", "D") if prop in ("among_a_or_c", "among_b_or_d") else ("A", "B")
+    )
     if fmt == "choice" and isinstance(row["original_question"], str):
         options = offered_options(row["original_question"], options)
     return Item(
