@@ -30,7 +30,8 @@ def add_judge_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.add_argument("--family", required=True, choices=list(FAMILIES))
     p.add_argument("--model-role", action="append", metavar="grader=MODEL")
-    p.add_argument("--log-dir", default="logs/judge_check")
+    # outside logs/: a judge check is not a measurement for `cc-evals report logs`
+    p.add_argument("--log-dir", default="judge_checks")
     p.set_defaults(handler=run_judge_check)
 
     q = sub.add_parser(
