@@ -57,3 +57,5 @@ def test_failure_reasons_per_family_shape() -> None:
     assert failure_reason("grader_failed", "boom", {}) == "boom"
     bad = {"readings": {"aligned": {"status": "unparseable", "note": "no number"}}}
     assert failure_reason(None, None, bad) == "aligned: no number"
+    wrapped = {"judge_reason": "grader_failed", "judge_explanation": "could not parse"}
+    assert failure_reason(None, None, wrapped) == "could not parse"

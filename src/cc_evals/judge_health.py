@@ -27,6 +27,8 @@ def failure_reason(reason: str | None, explanation: str | None, meta: dict[str, 
     """Why this score's judge reply was unusable, or None if it was usable (or not judged)."""
     if reason == FAILED_REASON:
         return explanation or FAILED_REASON
+    if meta.get("judge_reason") == FAILED_REASON:  # judge_check wraps the family's score
+        return str(meta.get("judge_explanation") or FAILED_REASON)
     readings = meta.get("readings")
     if isinstance(readings, dict):
         for name, reading in readings.items():
