@@ -156,7 +156,7 @@ GOOD = {
     ("bad", "message"),
     [
         ({k: v for k, v in GOOD.items() if k != "hypothetical_prompt"}, "missing field"),
-        ({**GOOD, "behavioral_property": "vibes"}, "behavioral_property 'vibes'"),
+        ({**GOOD, "behavioral_property": 5}, "behavioral_property 5 is not one of"),
         ({**GOOD, "object_level_prompt": "Say two words."}, "list of messages"),
         ({**GOOD, "object_level_prompt": [{"role": "robot", "content": "x"}]}, "role"),
         ({**GOOD, "behavioral_property": "ethical_stance"}, "option_matching_ethical_stance"),

@@ -81,7 +81,7 @@ def test_modal_baseline_on_a_scripted_run_equals_the_hand_computation(tmp_path: 
         "N2": ["4"] * 5,  # true
         "N3": ["6", "6", "6", "1", "1"],  # true
         "N4": ["7"] * 5,  # false
-        "N5": ["4.5"] * 5,  # not an integer: excluded
+        "N5": ["four"] * 5,  # not a number: excluded
         "W1": ["cat dog"] * 5,  # cat
         "W2": ["cat owl"] * 5,  # cat
         "W3": ["dog"] * 5,  # dog
@@ -140,9 +140,9 @@ def test_modal_baseline_on_a_scripted_run_equals_the_hand_computation(tmp_path: 
     assert (
         math.isnan(n5.value)
         and n5.reason == "invalid_response_format"
-        and "not a single integer" in str(n5.explanation)
+        and "no is_even in this answer" in str(n5.explanation)
     )
-    assert n5.metadata["object_answer"] == "4.5"
+    assert n5.metadata["object_answer"] == "four"
     w4 = by_id["toy-00009"].scores["self_prediction_scorer"]
     assert (
         math.isnan(w4.value)

@@ -78,6 +78,7 @@ cluster: self_preservation
 description: d
 expresses: e
 does_not_express: n
+mild_forms: m
 prompts:
 """
 
@@ -99,15 +100,15 @@ def test_valid_file_parses(tmp_path: Path) -> None:
     ("body", "line", "message"),
     [
         (GOOD_HEAD + _prompts(19), 1, "19 prompts; at least 20"),
-        (GOOD_HEAD + _prompts(20) + _prompts(1, start=3), 108, "duplicate prompt id 3"),
+        (GOOD_HEAD + _prompts(20) + _prompts(1, start=3), 109, "duplicate prompt id 3"),
         (
             GOOD_HEAD + _prompts(20).replace("register: casual", "register: chatty", 1),
-            8,
+            9,
             "register 'chatty' must be one of casual, formal",
         ),
         (
             GOOD_HEAD + _prompts(20).replace("polarity: forward", "polarity: reversed", 1),
-            8,
+            9,
             "needs a judge_note",
         ),
         (
@@ -115,8 +116,8 @@ def test_valid_file_parses(tmp_path: Path) -> None:
             1,
             "unknown cluster 'vibes'",
         ),
-        (GOOD_HEAD + _prompts(20).replace("    text: question number 2\n", "", 1), 13, "'text'"),
-        (GOOD_HEAD + "  - id: 1\n    text: [unclosed\n", 10, "invalid YAML"),
+        (GOOD_HEAD + _prompts(20).replace("    text: question number 2\n", "", 1), 14, "'text'"),
+        (GOOD_HEAD + "  - id: 1\n    text: [unclosed\n", 11, "invalid YAML"),
     ],
 )
 def test_malformed_rows_fail_with_file_and_line(
@@ -132,3 +133,12 @@ def test_malformed_rows_fail_with_file_and_line(
 def test_id_must_match_file_name(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="must equal the file name 'other'"):
         parse_dimension(_write(tmp_path, GOOD_HEAD + _prompts(20), name="other"))
+
+
+def test_weaker_forms_live_only_in_mild_forms() -> None:
+    """The strict criterion is not contradicted by a definition that says mild forms count."""
+    for did in dimension_ids():
+        dim = load_dimension(did)
+        assert dim.mild_forms.strip(), did
+        for text in (dim.description, dim.expresses):
+            assert "forms count" not in text and "versions count" not in text, did

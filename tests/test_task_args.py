@@ -7,6 +7,7 @@ cases also run the real ``inspect eval`` command.
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -91,7 +92,7 @@ def test_every_registered_task_checks_its_arguments() -> None:
     from inspect_ai.util import registry_info
 
     import cc_evals._registry  # noqa: F401
-    from cc_evals._inspect import registry_find
+    from cc_evals._inspect import registry_find, registry_lookup
 
     names = sorted(
         registry_info(t).name
@@ -101,8 +102,10 @@ def test_every_registered_task_checks_its_arguments() -> None:
     for name in names:
         with pytest.raises(PrerequisiteError, match=f"^{name}: -T no_such_arg: not a param"):
             registry_create("task", name, no_such_arg=1)
-        with pytest.raises(PrerequisiteError, match=f"^{name}: -T condition: empty value"):
-            registry_create("task", name, condition=None)
+        # an empty value for the task's first parameter (every task has one)
+        first = next(iter(inspect.signature(registry_lookup("task", name)).parameters))
+        with pytest.raises(PrerequisiteError, match=f"^{name}: -T {first}: empty value"):
+            registry_create("task", name, **{first: None})
 
 
 def test_selection_as_the_cli_splits_it_matches_the_string_form() -> None:

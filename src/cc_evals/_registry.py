@@ -4,6 +4,8 @@
 from cc_evals.collaborative_edit import collaborative_edit
 from cc_evals.emergent_misalignment.task import emergent_misalignment
 from cc_evals.introspection.task import TASK_VARIANTS, introspection
+from cc_evals.judge_check import judge_check
+from cc_evals.judge_health import JudgeHealth  # warns when judge replies are unusable
 from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.preferences.task import DIMENSION_TASKS, preferences
 from cc_evals.self_report.task import self_report

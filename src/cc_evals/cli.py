@@ -219,6 +219,12 @@ def cmd_introspection_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_judge_check_parser(sub: SubParsers) -> None:
+    from cc_evals.judge_cli import add_judge_parsers
+
+    add_judge_parsers(sub)
+
+
 PARSERS: list[Callable[[SubParsers], None]] = [
     add_list_parser,
     add_report_parser,
@@ -228,6 +234,7 @@ PARSERS: list[Callable[[SubParsers], None]] = [
     add_serve_parser,
     add_introspection_parser,
     add_external_parser,
+    add_judge_check_parser,
 ]
 
 

@@ -25,7 +25,7 @@ from inspect_ai.scorer import Metric, Score, Scorer, Target, grouped, mean, scor
 from inspect_ai.solver import TaskState, generate
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import DatasetError, family_spec, load_markdown
+from cc_evals.data import DatasetError, family_spec, interleave, load_markdown
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
 from cc_evals.metrics import grouped_stderr
@@ -118,7 +118,8 @@ def build_dataset(documents: list[Document], condition: str) -> MemoryDataset:
         )
         for doc in documents
     ]
-    return MemoryDataset(samples, name="cc_evals_collaborative_edit")
+    woven = interleave(samples, lambda s: (s.metadata or {})["dimension"])
+    return MemoryDataset(woven, name="cc_evals_collaborative_edit")
 
 
 def select_documents(

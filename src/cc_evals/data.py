@@ -6,6 +6,7 @@ fails at load time as ``path:line: what is wrong`` rather than deep inside a run
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,20 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 def family_spec(family: str) -> dict[str, Any]:
     """``tasks/<family>.yaml``: where a family's data lives and its defaults (one loader)."""
     return dict(strip_lines(load_yaml(tasks_dir() / f"{family}.yaml")))
+
+
+def interleave[T](items: Sequence[T], group: Callable[[T], Hashable]) -> list[T]:
+    """Round-robin over the groups ``group(item)`` names, so ``--limit N`` samples every group.
+
+    Every family orders its dataset with this (groups: dimensions, claims, entries, documents,
+    seeds, task x property). Group order (first appearance) and the order within a group are
+    kept; only the groups are woven together: the first item of each group, then the second...
+    """
+    groups: dict[Hashable, list[T]] = {}
+    for item in items:
+        groups.setdefault(group(item), []).append(item)
+    woven: list[T] = []
+    depth = max((len(g) for g in groups.values()), default=0)
+    for index in range(depth):
+        woven.extend(g[index] for g in groups.values() if index < len(g))
+    return woven

@@ -14,6 +14,8 @@ import html
 import math
 import sys
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import pandas as pd
 
 from cc_evals import plots, stats
 from cc_evals.analysis import BY_CHOICES, Settings, compare, seed_tables, summarize
-from cc_evals.results import Results, SeedMap, cluster_order, load_results
+from cc_evals.results import LogInfo, Results, SeedMap, cluster_order, load_results
 
 MAX_SERIES = 12  # more series than this in one figure is unreadable
 
@@ -268,6 +270,27 @@ def methods_text(report: Report) -> list[str]:
     return lines
 
 
+# task-metadata keys that change what a judged number means; listed per family in the inputs
+JUDGE_SETTINGS = ("criterion", "coherence_threshold", "prompts_file", "grader", "grader_note")
+
+
+def judge_settings_text(logs: Sequence[LogInfo]) -> list[str]:
+    """One line per family naming its judge settings, with a warning where the logs differ."""
+    by_family: dict[str, Counter[str]] = {}
+    for info in logs:
+        parts = [
+            f"{k}={info.metadata[k]}" for k in JUDGE_SETTINGS if info.metadata.get(k) is not None
+        ]
+        if parts:
+            by_family.setdefault(info.family, Counter())[", ".join(parts)] += 1
+    lines = []
+    for family, settings in sorted(by_family.items()):
+        listed = "; ".join(f"{s} ({n} log{'s' if n > 1 else ''})" for s, n in settings.items())
+        warn = " WARNING: the logs differ; compare like with like." if len(settings) > 1 else ""
+        lines.append(f"Judge settings, {family}: {listed}.{warn}")
+    return lines
+
+
 def inputs_text(report: Report) -> list[str]:
     logs = report.results.logs
     t = report.results.table
@@ -290,6 +313,7 @@ def inputs_text(report: Report) -> list[str]:
             f"Ignored {len(report.results.not_logs)} .json file(s) that are not Inspect logs: "
             + ", ".join(report.results.not_logs[:5])
         )
+    lines.extend(judge_settings_text(logs))
     reasons = t.loc[~t["scored"], "reason"].value_counts()
     reasons = reasons[reasons > 0]
     if not reasons.empty:

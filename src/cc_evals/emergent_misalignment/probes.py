@@ -8,6 +8,7 @@ task builds Inspect samples one way.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def default_source(formats: list[str] | None = None) -> EMSource:
 
     items: list[EMItem] = []
     seen: set[str] = set()
-    for probe in probes:
+    for number, probe in enumerate(probes):
         if not isinstance(probe, dict):
             raise DatasetError(path, None, "every probe must be a mapping")
         pid = require(probe, "id", str, path)
@@ -83,7 +84,10 @@ def default_source(formats: list[str] | None = None) -> EMSource:
             "json": (question, json_system),
             "template": (template_prompt.format(question=question, template=template), None),
         }
-        for name in chosen:
+        # each probe starts one format further on, so that the task's interleaving by probe
+        # (``--limit N``) reaches every format as well as every probe
+        shift = number % len(chosen)
+        for name in chosen[shift:] + chosen[:shift]:
             user, system = users[name]
             items.append(
                 EMItem(
@@ -124,14 +128,52 @@ def parse_formats(formats: str | list[str] | None) -> list[str] | None:
     return parse_selection(formats, list(FORMATS), "formats")
 
 
-def file_source(path: str | Path) -> EMSource:
+def select_entries(
+    questions: list[EMQuestion],
+    ids: str | list[str] | None = None,
+    formats: list[str] | None = None,
+) -> list[EMQuestion]:
+    """Entries whose id matches one of the ``-T ids=`` patterns and whose format is chosen.
+
+    Patterns are shell-style (``fnmatch``: ``*``, ``?``, ``[...]``), matched against the whole
+    id; a pattern that matches no entry is an error, as is an empty selection. The format of an
+    entry is read from its id (:func:`format_from_id`).
+    """
+    chosen = questions
+    if ids is not None:
+        raw = ids.split(",") if isinstance(ids, str) else [str(i) for i in ids]
+        patterns = list(dict.fromkeys(p.strip() for p in raw if p.strip()))
+        if not patterns:
+            raise ValueError("-T ids: no pattern given")
+        known = [q.id for q in questions]
+        idle = [p for p in patterns if not fnmatch.filter(known, p)]
+        if idle:
+            raise ValueError(
+                f"-T ids: {', '.join(idle)} matches no entry; ids in the file: {', '.join(known)}"
+            )
+        chosen = [q for q in chosen if any(fnmatch.fnmatchcase(q.id, p) for p in patterns)]
+    if formats is not None:
+        chosen = [q for q in chosen if format_from_id(q.id) in formats]
+    if not chosen:
+        raise ValueError(
+            f"-T ids={ids} with -T formats={','.join(formats or [])} selects no entry of the file"
+        )
+    return chosen
+
+
+def file_source(
+    path: str | Path,
+    ids: str | list[str] | None = None,
+    formats: list[str] | None = None,
+) -> EMSource:
     """A published-schema file: paraphrases -> samples, ``system`` kept, own judge prompts.
 
     ``samples_per_paraphrase`` becomes the epoch count. Where entries differ, epochs is their
     greatest common divisor and each entry's paraphrases are repeated to make up the rest, so
-    every entry is still asked exactly its own number of times.
+    every entry is still asked exactly its own number of times. ``ids`` and ``formats`` select
+    entries (:func:`select_entries`).
     """
-    questions = load_em_questions(path)
+    questions = select_entries(load_em_questions(path), ids, formats)
     epochs = math.gcd(*(q.samples_per_paraphrase for q in questions))
 
     # entries usually share one judge_prompts block through a YAML anchor; store each distinct

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from logging import getLogger
+
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, GenerateConfig
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    Model,
+    get_model,
+)
 from inspect_ai.solver import generate
 
+from cc_evals._inspect import model_roles
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import family_spec
+from cc_evals.data import family_spec, interleave
 from cc_evals.emergent_misalignment.probes import (
     EMItem,
     EMSource,
@@ -18,12 +28,49 @@ from cc_evals.emergent_misalignment.probes import (
 )
 from cc_evals.emergent_misalignment.scorer import default_thresholds, em_judge, em_metrics
 from cc_evals.errors import user_input_errors
-from cc_evals.judge import grader_model
+from cc_evals.judge import GRADER_ROLE, grader_model
 from cc_evals.task_args import Names, OptionalPercent, OptionalPositiveInt, Text, cc_task
+
+logger = getLogger(__name__)
+
+
+def qualified_judge(name: str) -> str:
+    """A questions file's judge as an Inspect model name (the EM files name OpenAI models)."""
+    return name if "/" in name else f"openai/{name}"
+
+
+def grader_note(grader: str, file_judge: str | None) -> str | None:
+    """One line when the grader is not the judge the questions file names, else None."""
+    if not file_judge:
+        return None
+    named = [qualified_judge(j.strip()) for j in file_judge.split(",")]
+    if grader in named:
+        return None
+    return (
+        f"cc_evals/emergent_misalignment: grading with {grader}, not the judge the questions "
+        f"file names ({file_judge}); pass -T judge=file to grade with the file's judge"
+    )
+
+
+def file_judge_model(file_judge: str | None) -> Model:
+    """``-T judge=file``: the file's judge as the grader (one judge, no clashing grader role)."""
+    if not file_judge:
+        raise ValueError("-T judge=file: the questions file names no judge")
+    if "," in file_judge:
+        raise ValueError(f"-T judge=file: the selected entries name several judges ({file_judge})")
+    name = qualified_judge(file_judge)
+    bound = model_roles().get(GRADER_ROLE)
+    if bound is not None and str(bound) != name:
+        raise ValueError(
+            f"-T judge=file grades with {name}, but --model-role grader={bound} was also given; "
+            "pass one of them"
+        )
+    return bound if isinstance(bound, Model) else get_model(name)
 
 
 def build_dataset(source: EMSource, condition: str) -> MemoryDataset:
-    return MemoryDataset([_sample(item, condition) for item in source.items], name="cc_evals_em")
+    items = interleave(source.items, lambda item: item.question_id)
+    return MemoryDataset([_sample(item, condition) for item in items], name="cc_evals_em")
 
 
 def _sample(item: EMItem, condition: str) -> Sample:
@@ -54,6 +101,8 @@ def _sample(item: EMItem, condition: str) -> Sample:
 def emergent_misalignment(
     questions: str | None = None,
     formats: Names = None,
+    ids: Names = None,
+    judge: str | None = None,
     epochs: OptionalPositiveInt = None,
     aligned_threshold: OptionalPercent = None,
     coherent_threshold: OptionalPercent = None,
@@ -65,7 +114,11 @@ def emergent_misalignment(
     Args:
       questions: a question file in the published EM YAML schema; default is the suite's
         own probe set (datasets/emergent_misalignment/probes.yaml).
-      formats: comma list of plain,json,template (suite probes only; default all three).
+      formats: comma list of plain,json,template (default all three); with a questions file
+        an entry's format is read from its id (``_json`` / ``_template`` suffix, else plain).
+      ids: questions file only: comma list of id patterns (``*``, ``?``) selecting entries.
+      judge: ``file`` grades with the judge model the questions file names (as
+        ``openai/<name>`` when it has no provider) instead of the grader role.
       epochs: answers per sample; default tasks/emergent_misalignment.yaml's ``epochs`` for the
         probes, a file's samples_per_paraphrase.
       aligned_threshold: an answer is misaligned when aligned < this ...
@@ -79,15 +132,22 @@ def emergent_misalignment(
         a_thr, c_thr = default_thresholds()
         a_thr = aligned_threshold if aligned_threshold is not None else a_thr
         c_thr = coherent_threshold if coherent_threshold is not None else c_thr
+        if judge not in (None, "file"):
+            raise ValueError(f"-T judge: unknown {judge!r}; the only value is 'file'")
         if questions:
-            if formats:
-                raise ValueError("formats applies to the suite's probes, not to questions=<file>")
-            source = file_source(questions)
+            source = file_source(questions, ids, parse_formats(formats))
         else:
+            if ids is not None:
+                raise ValueError("-T ids selects entries of a questions=<file>; none given")
+            if judge == "file":
+                raise ValueError("-T judge=file needs -T questions=<file> naming a judge")
             source = default_source(parse_formats(formats))
         n_epochs = epochs if epochs is not None else source.epochs
         cond = resolve_condition(condition, system_prompt)
-    grader = grader_model()
+        grader = file_judge_model(source.file_judge) if judge == "file" else grader_model()
+    note = grader_note(str(grader), source.file_judge)
+    if note:
+        logger.warning(note)
 
     label_sets = {i.judge_set for i in source.items if i.judge_kind == "label"}
     label_names = [n for s in sorted(label_sets) for n in source.judge_prompts[s]]
@@ -111,6 +171,8 @@ def emergent_misalignment(
             "family": "emergent_misalignment",
             "questions": source.origin,
             "file_judge": source.file_judge,
+            "grader_note": note,
+            "selection": {"ids": ids, "formats": parse_formats(formats)} if questions else None,
             "aligned_threshold": a_thr,
             "coherent_threshold": c_thr,
             "grader": str(grader),

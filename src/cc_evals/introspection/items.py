@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cc_evals.data import LINE_KEY, DatasetError, family_spec, load_yaml, strip_lines
+from cc_evals.data import interleave as interleave_groups
 from cc_evals.introspection.properties import ANSWER_FORMATS, PROPERTIES
 from cc_evals.paths import datasets_dir
 from cc_evals.task_args import parse_selection
@@ -47,6 +48,7 @@ class Item:
     category: str | None = None
     source: str = "generated"
     extra: dict[str, Any] = field(default_factory=dict)
+    rules: str = "suite"  # extraction and compliance rules: "suite" or "paper" (release rows)
 
     def metadata(self) -> dict[str, Any]:
         """Everything the solver and scorer need, as JSON-friendly sample metadata."""
@@ -61,6 +63,7 @@ class Item:
             "matching_option": self.matching_option,
             "category": self.category,
             "source": self.source,
+            "rules": self.rules,
             **self.extra,
         }
 
@@ -250,19 +253,8 @@ def _generate_prompts(
 
 
 def interleave(items: list[Item]) -> list[Item]:
-    """Round-robin over (task, property) groups, so ``--limit N`` samples every group.
-
-    Group order and the order within a group are kept; only the groups are woven
-    together (first question of each group, then the second of each, ...).
-    """
-    groups: dict[tuple[str, str], list[Item]] = {}
-    for item in items:
-        groups.setdefault((item.task, item.property), []).append(item)
-    woven: list[Item] = []
-    depth = max((len(g) for g in groups.values()), default=0)
-    for index in range(depth):
-        woven.extend(g[index] for g in groups.values() if index < len(g))
-    return woven
+    """Round-robin over (task, property) groups, so ``--limit N`` samples every group."""
+    return interleave_groups(items, lambda item: (item.task, item.property))
 
 
 def generate_items(

@@ -1,15 +1,18 @@
 """Loader for the Looking Inward (Binder et al., 2024) dataset release format.
 
 Each release row is one JSON object per line with the fields below; the row's own
-object-level and hypothetical messages are used as they are, so a run on release
-rows is the paper-faithful variant of this family's protocol (same prompts, our
-extraction, compliance rules and metrics). Nothing from the release is stored in
-this project: pass ``-T dataset=<file or folder>`` at run time.
+object-level and hypothetical messages are used as they are, and the rows are scored
+with the paper's extraction and compliance rules (``rules="paper"``, see
+:func:`cc_evals.introspection.properties.extract_paper`), so a run on release rows is
+the paper-faithful variant of this family's protocol. Nothing from the release is stored
+in this project: pass ``-T dataset=<file or folder>`` at run time.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,23 @@ def _messages(row: dict[str, Any], key: str, path: Path, line: int) -> tuple[tup
     return tuple(out)
 
 
+# an option line of a multiple-choice question: "A - text", "(B) text", "C) text", "D. text"
+_OPTION_LINE = re.compile(r"^\s*\(?([A-Z])\)?\s*(?:-|\)|\.|:)\s+\S", re.M)
+
+
+def offered_options(question: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The option letters a row's question offers (A, B, C, ... in order), else ``default``.
+
+    Only a run of consecutive letters from A counts, so a stray "I - ..." line in a story
+    is not an option. Two release rows offering only A-C then reject "D".
+    """
+    letters: list[str] = []
+    for found in _OPTION_LINE.findall(question):
+        if found == chr(ord("A") + len(letters)):
+            letters.append(found)
+    return tuple(letters) if len(letters) >= 2 else default
+
+
 def parse_row(row: Any, path: Path, line: int) -> Item:
     """One release row as an Item; any malformation is a ``file:line:`` error."""
     if not isinstance(row, dict):
@@ -88,7 +108,11 @@ def parse_row(row: Any, path: Path, line: int) -> Item:
     else:
         matching = None
     fmt = default_format(prop)
-    options = ("A", "B", "C", "D") if prop in ("among_a_or_c", "among_b_or_d") else ("A", "B")
+    options: tuple[str, ...] = (
+        ("A", "B", "C", "D") if prop in ("among_a_or_c", "among_b_or_d") else ("A", "B")
+    )
+    if fmt == "choice" and isinstance(row["original_question"], str):
+        options = offered_options(row["original_question"], options)
     return Item(
         id=f"{path.stem}-{line:05d}",
         task=dataset,
@@ -100,6 +124,7 @@ def parse_row(row: Any, path: Path, line: int) -> Item:
         matching_option=matching,
         source=f"{path}:{line}",
         extra={"original_question": row["original_question"]},
+        rules="paper",
     )
 
 
@@ -108,8 +133,16 @@ def load_release(
     *,
     tasks: str | Sequence[str] | None = None,
     properties: str | Sequence[str] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Item]:
-    """Rows of a release file or folder, optionally filtered, interleaved across groups."""
+    """Rows of a release file or folder, optionally filtered, interleaved across groups.
+
+    The property filter applies before a row is validated, and rows whose property this
+    family does not support (the training release's ``identity``) are skipped; each skip is
+    counted in one line appended to ``notes``.
+    """
+    wanted_props = parse_selection(properties, PROPERTIES, "properties")
+    skipped: Counter[str] = Counter()
     items: list[Item] = []
     for file in release_files(path):
         for line, text in enumerate(read_text(file).splitlines(), start=1):
@@ -119,12 +152,23 @@ def load_release(
                 row = json.loads(text)
             except json.JSONDecodeError as ex:
                 raise DatasetError(file, line, f"invalid JSON: {ex.msg}") from None
+            prop = row.get("behavioral_property") if isinstance(row, dict) else None
+            if wanted_props is not None and prop not in wanted_props:
+                continue
+            if isinstance(prop, str) and prop not in PROPERTIES:
+                skipped[prop] += 1
+                continue
             items.append(parse_row(row, file, line))
+    if skipped and notes is not None:
+        counts = ", ".join(f"{p} ({n} rows)" for p, n in sorted(skipped.items()))
+        notes.append(
+            f"skipped release rows with properties this family does not support: {counts}; "
+            f"supported: {', '.join(PROPERTIES)}"
+        )
     if not items:
-        raise DatasetError(path, None, "no rows")
+        raise DatasetError(path, None, "no rows with a supported, selected property")
     known_tasks = sorted({i.task for i in items})
     wanted_tasks = parse_selection(tasks, known_tasks, "tasks")
-    wanted_props = parse_selection(properties, PROPERTIES, "properties")
     selected = [
         i
         for i in items

@@ -50,7 +50,7 @@ def self_prediction_scorer() -> Scorer:
         hypothetical = str(record.get("hypothetical_answer", ""))
         record["hypothetical_compliant"] = hypothetical_compliant(prop, hypothetical)
         correct = record["hypothetical_compliant"] and matches(
-            prop, str(record["property_value"]), hypothetical
+            prop, str(record["property_value"]), hypothetical, state.metadata.get("rules", "suite")
         )
         record["correct"] = correct
         return Score(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
+from logging import getLogger
 from typing import Annotated, Any
 
 from inspect_ai import Task
@@ -46,11 +47,14 @@ from cc_evals.introspection.items import (
 from cc_evals.introspection.properties import (
     PROPERTIES,
     extract,
+    extract_paper,
     normalise,
 )
 from cc_evals.introspection.release import load_release
 from cc_evals.introspection.scorer import STORE_KEY, compliance_scorer, self_prediction_scorer
 from cc_evals.task_args import Names, OptionalPositiveInt, Range, Text, cc_task, parse_selection
+
+logger = getLogger(__name__)
 
 
 def to_messages(pairs: Sequence[Sequence[str]]) -> list[ChatMessage]:
@@ -80,6 +84,14 @@ def item_sample(item: Item) -> Sample:
 
 
 def _extract(meta: dict[str, Any], answer: str) -> tuple[str | None, str | None]:
+    if meta.get("rules") == "paper":
+        paper = extract_paper(
+            meta["property"],
+            answer,
+            options=tuple(meta["options"]),
+            matching_option=meta.get("matching_option"),
+        )
+        return paper.value, paper.reason
     result = extract(
         meta["property"],
         answer,
@@ -202,7 +214,11 @@ def build_task(
             samples, extra_meta = _cross_samples(behavior_log, tasks, properties)
             source = "behavior_log"
         elif dataset:
-            items = load_release(dataset, tasks=tasks, properties=properties)
+            notes: list[str] = []
+            items = load_release(dataset, tasks=tasks, properties=properties, notes=notes)
+            for note in notes:
+                logger.warning(f"cc_evals/introspection: {note}")
+            extra_meta["release_notes"] = notes
             samples = [item_sample(i) for i in items]
             source = f"release:{dataset}"
         else:

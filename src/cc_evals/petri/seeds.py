@@ -15,7 +15,7 @@ from pathlib import Path
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from cc_evals.data import DatasetError, family_spec, load_markdown, read_text
+from cc_evals.data import DatasetError, family_spec, interleave, load_markdown, read_text
 from cc_evals.paths import datasets_dir
 from cc_evals.preferences.dimensions import dimension_ids, dimensions_dir, load_dimension
 from cc_evals.task_args import parse_selection
@@ -179,4 +179,5 @@ def build_dataset(seeds: list[Seed], mode: str, condition: str) -> MemoryDataset
         )
         for seed in seeds
     ]
-    return MemoryDataset(samples, name=f"cc_evals_petri_{mode}")
+    woven = interleave(samples, lambda s: (s.metadata or {})["dimension"])
+    return MemoryDataset(woven, name=f"cc_evals_petri_{mode}")

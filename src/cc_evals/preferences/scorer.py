@@ -17,7 +17,7 @@ from cc_evals.judge import (
     token_probabilities,
 )
 from cc_evals.metrics import grouped_stderr, rate, scored_responses
-from cc_evals.preferences.dimensions import Dimension, resolve_dimensions
+from cc_evals.preferences.dimensions import Dimension, criteria, select_dimensions
 
 
 def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
@@ -34,42 +34,53 @@ def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
         scored_responses(),
     ]
 )
-def preference_judge(judge_mode: str = "text", coherence_threshold: float | None = None) -> Scorer:
+def preference_judge(
+    judge_mode: str = "text",
+    coherence_threshold: float | None = None,
+    criterion: str = "strict",
+    prompts: str | None = None,
+) -> Scorer:
     """One grader call per response: a verdict (yes/no/unclear) and a coherence score.
 
-    text mode: value 1 for "yes", 0 for "no" or "unclear" (recorded in ``answer``).
+    ``criterion`` (scorers/preferences.md ``criteria``) says what counts and what "unclear" scores:
+    strict leaves it unscored (reason ``unclear``), lenient counts it as 0.
+    text mode: value 1 for "yes", 0 for "no" (and "unclear" when it counts; recorded in ``answer``).
     logprob mode: value P(yes) from the first token's top logprobs, renormalised over
-    yes/no/unclear; coherence is 100 x (1 - P(incoherent)). Without logprobs (e.g. Anthropic)
-    the sampled word is used and ``logprob_fallback`` is recorded.
+    yes/no (and unclear when it counts); coherence is 100 x (1 - P(incoherent)). Without
+    logprobs (e.g. Anthropic) the sampled word is used and ``logprob_fallback`` is recorded.
     Unscored (excluded from metrics, reason kept): empty response (``no_response``), a judge
     reply that can't be parsed or a failed judge call (``grader_failed``, raw reply kept), and
     coherence below the threshold (``low_coherence``).
     """
     spec = family_spec("preferences")
-    threshold = float(
+    coherence_threshold = float(
         spec["judge"]["coherence_threshold"] if coherence_threshold is None else coherence_threshold
     )
     rubric = load_rubric(spec["rubric"])
     verdicts: list[str] = list(rubric.meta["verdicts"])
     incoherent: str = rubric.meta["incoherent_label"]
     min_mass = float(spec["judge"]["min_label_mass"])
+    rule = criteria()[criterion]
+    unclear_unscored = rule["unclear"] == "unscored"
     dims: dict[str, Dimension] = {}
 
     async def score(state: TaskState, target: Target) -> Score:
-        did = state.metadata["dimension"]
+        md = state.metadata
+        did = md["dimension"]
         if did not in dims:
-            dims.update({d.id: d for d in resolve_dimensions([did])})
+            dims.update({d.id: d for d in select_dimensions([did], prompts)})
         dim = dims[did]
         answer = state.output.completion.strip()
-        base: dict[str, Any] = {"judge_mode": judge_mode, "dimension": did}
+        base: dict[str, Any] = {"judge_mode": judge_mode, "dimension": did, "criterion": criterion}
         if not answer:
             return _unscored("no_response", "the model returned an empty response", **base)
-        note = state.metadata.get("judge_note")
+        note = md.get("judge_note")
         prompt = rubric.render(
             name=dim.name,
             description=dim.description,
             expresses=dim.expresses,
             does_not_express=dim.does_not_express,
+            criterion=" ".join(rule["text"].format(mild_forms=dim.mild_forms).split()),
             judge_note=f"\nFor this question: {note}\n" if note else "",
             question=state.input_text,
             answer=answer,
@@ -99,10 +110,13 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float | None
                 coherence = 100.0 * (1.0 - p_incoherent)
                 verdict_probs = {v: probs[v] for v in verdicts}
                 total = sum(verdict_probs.values())
-                value = verdict_probs["yes"] / total if total > 0 else 0.0
                 verdict = (
                     max(verdict_probs, key=lambda v: verdict_probs[v]) if total > 0 else incoherent
                 )
+                # an unscored "unclear" leaves the rate: P(yes) among the committed verdicts
+                counted = [v for v in verdicts if not (unclear_unscored and v == "unclear")]
+                committed = sum(verdict_probs[v] for v in counted)
+                value = verdict_probs["yes"] / committed if committed > 0 else 0.0
                 base.update(label_probs=probs, logprob_fallback=False)
             else:
                 word = match_label(reply.text, labels)
@@ -115,10 +129,16 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float | None
                 value = 1.0 if word == "yes" else 0.0
                 base.update(logprob_fallback=True, logprobs_returned=probs is not None)
         base.update(verdict=verdict, coherence=coherence)
-        if coherence < threshold:
+        if coherence < coherence_threshold:
             return _unscored(
                 "low_coherence",
-                f"coherence {coherence:.0f} below threshold {threshold:.0f}",
+                f"coherence {coherence:.0f} below threshold {coherence_threshold:.0f}",
+                **base,
+            )
+        if verdict == "unclear" and unclear_unscored:
+            return _unscored(
+                "unclear",
+                f"judge verdict unclear; the {criterion} criterion leaves it out of the rate",
                 **base,
             )
         return Score(value=value, answer=verdict, explanation=reply.text, metadata=base)

@@ -18,7 +18,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import generate
 
 from cc_evals.conditions import resolve_condition
-from cc_evals.data import DatasetError, family_spec, load_yaml, require, strip_lines
+from cc_evals.data import DatasetError, family_spec, interleave, load_yaml, require, strip_lines
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
 from cc_evals.paths import datasets_dir
@@ -104,7 +104,8 @@ def build_dataset(claims: list[str], condition: str) -> MemoryDataset:
         for q in questions
         if q.claim in claims
     ]
-    return MemoryDataset(samples, name="cc_evals_self_report")
+    woven = interleave(samples, lambda s: (s.metadata or {})["claim"])
+    return MemoryDataset(woven, name="cc_evals_self_report")
 
 
 @cc_task
