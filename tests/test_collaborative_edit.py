@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from inspect_ai.model import get_model
 
-from cc_evals.collaborative_edit import (
+from cc_evals.collaborative_edit.task import (
     edit_ratio,
     extract_document,
     family_spec,
