@@ -7,23 +7,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from cc_evals.families import FAMILIES, family_of
+
 Handler = Callable[[argparse.Namespace], int]
-
-# task-name prefixes that make a family (longest match wins)
-FAMILIES = [
-    "preferences",
-    "self_report",
-    "emergent_misalignment",
-    "introspection",
-    "petri",
-    "collaborative_edit",
-]
-
-
-def family_of(task_name: str) -> str:
-    short = task_name.removeprefix("cc_evals/")
-    matches = [f for f in FAMILIES if short.startswith(f)]
-    return max(matches, key=len) if matches else short
+__all__ = ["FAMILIES", "family_of", "main"]
 
 
 def add_list_parser(sub: argparse._SubParsersAction) -> None:
@@ -41,9 +28,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         registry_info(t).name
         for t in registry_find(lambda i: i.type == "task" and i.name.startswith("cc_evals/"))
     )
-    families: dict[str, list[str]] = {}
+    families: dict[str, list[str]] = {f: [] for f in FAMILIES}
     for name in names:
         families.setdefault(family_of(name), []).append(name)
+    families = {f: tasks for f, tasks in families.items() if tasks}
     print(f"{len(names)} tasks in {len(families)} families\n")
     for family, tasks in families.items():
         print(f"{family} ({len(tasks)} tasks)")

@@ -30,6 +30,7 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Model, get_model
 
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
+from cc_evals.families import FAMILIES, family_of
 from cc_evals.judge import DEFAULT_GRADER, GRADER_ROLE
 from cc_evals.paths import tasks_dir
 
@@ -89,6 +90,14 @@ def load_demo_spec(path: str | Path | None = None) -> DemoSpec:
         isinstance(v, str) and v.strip() for k, v in excluded.items() if k != LINE_KEY
     ):
         raise DatasetError(path, raw[LINE_KEY], "'not_in_demo' maps family -> reason (text)")
+    unknown_families = sorted(k for k in excluded if k != LINE_KEY and k not in FAMILIES)
+    if unknown_families:
+        raise DatasetError(
+            path,
+            raw[LINE_KEY],
+            f"'not_in_demo' names unknown famil(ies) {', '.join(unknown_families)}; "
+            f"families: {', '.join(FAMILIES)}",
+        )
     return DemoSpec(
         entries=entries,
         not_in_demo={k: v for k, v in excluded.items() if k != LINE_KEY},
@@ -268,13 +277,12 @@ def _score_values(log: EvalLog) -> tuple[int, int, Counter[str]]:
 
 def summarize(logs: list[EvalLog]) -> str:
     """Per-family text summary: status, samples, scored/unscored, headline metrics, one answer."""
-    from cc_evals.cli import family_of
-
     lines: list[str] = []
     by_family: dict[str, list[EvalLog]] = {}
     for log in logs:
         by_family.setdefault(family_of(log.eval.task), []).append(log)
-    for family, family_logs in by_family.items():
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    for family, family_logs in sorted(by_family.items(), key=lambda f: order.get(f[0], len(order))):
         lines.append(f"== {family}")
         for log in family_logs:
             meta = log.eval.metadata or {}

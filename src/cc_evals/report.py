@@ -21,7 +21,8 @@ import pandas as pd
 
 from cc_evals import plots, stats
 from cc_evals.analysis import BY_CHOICES, Settings, compare, seed_tables, summarize
-from cc_evals.results import Results, SeedMap, cluster_order, load_results
+from cc_evals.families import adapter
+from cc_evals.results import Results, SeedMap, cluster_order, load_results, scale_of
 
 MAX_SERIES = 12  # more series than this in one figure is unreadable
 
@@ -93,18 +94,18 @@ def make_plots(report: Report, out: Path) -> None:
                 )
                 continue
             stem = out / "plots" / slug
-            if family == "introspection" and metric == "accuracy":
+            # which figure (if any) is the family's call: e.g. introspection draws its baseline
+            # beside accuracy; judge scores stay in the tables
+            kind = adapter(str(family)).figure(str(metric), scale_of(str(family), str(metric)))
+            if kind is None:
+                continue
+            if kind == "accuracy_vs_baseline":
                 rows = summary[summary["task"] == task]
                 if condition:
                     rows = rows[rows["condition"] == condition]
                 paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
-            elif family == "emergent_misalignment" and metric == "misaligned":
+            elif kind == "rate_by_item":
                 paths = plots.misaligned_rate(part, stem, hue=panel_hue)
-            elif (
-                family in ("introspection", "emergent_misalignment")
-                or (part["kind"] == "score").any()
-            ):
-                continue  # baselines are drawn with accuracy; judge scores are in the tables
             else:
                 paths = plots.dimension_figure(
                     part, stem, hue=panel_hue, clusters=cluster_order(str(family)), title=label
