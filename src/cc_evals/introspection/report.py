@@ -19,17 +19,17 @@ def accuracy_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricR
 
 
 def add_modal_baseline(frame: pd.DataFrame) -> pd.DataFrame:
-    """A ``baseline`` row beside every scored accuracy row: would always guessing the item's
-    most common property value be right here (:func:`modal_hits`, as in the log's metric)?"""
-    acc = frame[(frame["metric"] == "accuracy") & frame["scored"]]
+    """A ``baseline`` row beside every accuracy row: would always guessing the item's most
+    common property value be right here (:func:`modal_hits` over the scored answers, as in the
+    log's metric)? An unscored answer stays unscored, with its reason, for the baseline too."""
+    acc = frame[frame["metric"] == "accuracy"]
     if acc.empty:
         return frame
     base = acc.copy()
     base["metric"] = "baseline"
-    hits = pd.Series(0.0, index=base.index)
-    for _, rows in base.groupby("item", sort=False, observed=True):
-        hits.loc[rows.index] = modal_hits(rows["label"].astype(str))
-    base["value"] = hits
+    scored = base[base["scored"]]
+    for _, rows in scored.groupby("item", sort=False, observed=True):
+        base.loc[rows.index, "value"] = modal_hits(rows["label"].astype(str))
     return pd.concat([frame, base], ignore_index=True)
 
 
