@@ -22,7 +22,14 @@ import pandas as pd
 from cc_evals import plots, stats
 from cc_evals.analysis import BY_CHOICES, Settings, compare, seed_tables, summarize
 from cc_evals.families import adapter
-from cc_evals.results import Results, SeedMap, cluster_order, load_results, scale_of
+from cc_evals.results import (
+    Results,
+    SeedMap,
+    cluster_order,
+    incomplete,
+    load_results,
+    scale_of,
+)
 
 MAX_SERIES = 12  # more series than this in one figure is unreadable
 
@@ -278,11 +285,16 @@ def inputs_text(report: Report) -> list[str]:
         f"{', '.join(sorted({i.family for i in logs}))}; models: {t['model'].nunique()}; "
         f"conditions: {', '.join(sorted(map(str, t['condition'].unique())))}.",
     ]
-    bad = [i for i in logs if i.status != "success"]
+    bad = [i for i in logs if incomplete(i)]
     if bad:
         lines.append(
             f"WARNING: {len(bad)} log(s) did not finish successfully and are reported as they "
             "are: " + "; ".join(f"{i.path} ({i.status})" for i in bad[:10])
+        )
+    if report.results.empty:
+        lines.append(
+            f"Skipped {len(report.results.empty)} log(s) without samples: "
+            + "; ".join(f"{i.path} ({incomplete(i)})" for i in report.results.empty)
         )
     if report.results.skipped:
         lines.append(f"Skipped {len(report.results.skipped)} foreign log(s) (--skip-foreign).")
@@ -459,6 +471,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     for note in report.notes:
         print(f"note: {note}")
     for info in results.logs:
-        if info.status != "success":
+        if incomplete(info):
             print(f"warning: {info.path}: status {info.status}, reported as it is", file=sys.stderr)
+    for info in results.empty:
+        print(f"warning: {info.path}: skipped, {incomplete(info)}", file=sys.stderr)
     return 0

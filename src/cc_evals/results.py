@@ -407,6 +407,21 @@ class Results:
     logs: list[LogInfo]
     skipped: list[str]
     not_logs: list[str] = field(default_factory=list)
+    # logs without a single sample (a killed or still-running eval): listed, not in the table
+    empty: list[LogInfo] = field(default_factory=list)
+
+
+def incomplete(info: LogInfo) -> str | None:
+    """Why a log is not a finished run, or None: the one policy of ``report`` and ``gate``.
+
+    A log without samples is skipped by both (listed in the report's inputs); a log that did not
+    finish but has samples is reported as it is, with a warning, and refused by the gate.
+    """
+    if info.samples == 0:
+        return f"no samples (status {info.status}: killed, or still running)"
+    if info.status != "success":
+        return f"status {info.status}"
+    return None
 
 
 def _read_worker(args: tuple[str, bool]) -> tuple[LogInfo | None, pd.DataFrame | None, str]:
@@ -437,9 +452,13 @@ def load_results(
     infos: list[LogInfo] = []
     frames: list[pd.DataFrame] = []
     skipped: list[str] = []
+    empty: list[LogInfo] = []
     for info, frame, path in outcomes:
         if info is None or frame is None:
             skipped.append(path)
+            continue
+        if info.samples == 0:
+            empty.append(info)
             continue
         group, seed = seeds.resolve(info.model, info.metadata)
         frame["task"] = info.task
@@ -451,7 +470,11 @@ def load_results(
         infos.append(info)
         frames.append(frame)
     if not frames:
-        raise ValueError("no cc_evals logs to report (every log was skipped as foreign)")
+        why = [
+            *(f"{p} (foreign)" for p in skipped),
+            *(f"{i.path} ({incomplete(i)})" for i in empty),
+        ]
+        raise ValueError("no cc_evals log with samples to report: " + "; ".join(why[:5]))
     table = pd.concat(frames, ignore_index=True)
     for c in ("log", "task", "family", "model", "group", "condition", "unit", "sample_id"):
         table[c] = table[c].astype("category")
@@ -459,4 +482,6 @@ def load_results(
         table[c] = table[c].astype(str).astype("category")
     table["seed"] = table["seed"].astype("int64")
     table["epoch"] = table["epoch"].astype("int32")
-    return Results(table=table[COLUMNS], logs=infos, skipped=skipped, not_logs=not_logs)
+    return Results(
+        table=table[COLUMNS], logs=infos, skipped=skipped, not_logs=not_logs, empty=empty
+    )
