@@ -131,6 +131,8 @@ class FamilyAdapter:
         scores under their metric names.
     figures: metric -> figure drawn by the report; None draws the per-item figure for every
         rate metric (scores stay in the tables).
+    scale_rule: the scale of metrics named at run time (EM's label shares), asked after
+        ``scales`` and before ``default_scale``; None where the name says nothing.
     """
 
     family: str
@@ -147,9 +149,14 @@ class FamilyAdapter:
     item_from_header: Callable[[EvalLog], str] | None = None
     unscored_metrics: tuple[str, ...] | None = None
     figures: dict[str, FigureKind] | None = None
+    scale_rule: Callable[[str], Scale | None] | None = None
 
     def scale(self, metric: str) -> Scale:
-        found = self.scales.get(metric, self.default_scale)
+        found = self.scales.get(metric)
+        if found is None and self.scale_rule is not None:
+            found = self.scale_rule(metric)
+        if found is None:
+            found = self.default_scale
         if found is None:
             raise ValueError(
                 f"family {self.family!r}: metric {metric!r} has no declared scale "
