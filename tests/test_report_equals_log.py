@@ -17,8 +17,9 @@ from family_logs import build_family_logs
 from inspect_ai.log import read_eval_log
 
 from cc_evals.cli import main
+from cc_evals.eval_zip import open_eval, read_header
 from cc_evals.families import FAMILIES, adapter
-from cc_evals.results import load_results
+from cc_evals.results import load_results, read_one
 from cc_evals.self_report.task import _RATES as STANCE_RATE_NAMES
 
 
@@ -166,3 +167,16 @@ def test_gate_takes_logs_with_unscored_answers(
     code = main(["gate", "--baseline", path, "--candidate", path])
     out = capsys.readouterr()
     assert code == 0, out.out + out.err
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_direct_zip_reader_gives_the_same_rows_as_inspects_reader(
+    family: str, family_logs: dict[str, Path]
+) -> None:
+    path = str(family_logs[family])
+    assert open_eval(path) is not None and read_header(open_eval(path)) is not None  # type: ignore[arg-type]
+    info_direct, direct = read_one(path, direct=True)
+    info_inspect, inspect = read_one(path, direct=False)
+    assert info_direct == info_inspect
+    assert direct is not None and inspect is not None and len(direct) > 0
+    pd.testing.assert_frame_equal(direct, inspect)

@@ -101,6 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(Path(__file__).parent / "logs"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--logs", type=int, default=None, help="write only the first N logs (a quick subset)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,6 +113,7 @@ def main() -> None:
             for condition in CONDITIONS:
                 for half in (0, 1):
                     jobs.append((len(jobs), group, seed, condition, half, str(out)))
+    jobs = jobs[: args.logs]
     with open(out / "seeds.yaml", "w") as f:
         f.write("# model -> checkpoint group and seed (written by make_logs.py)\nmodels:\n")
         for group in GROUPS:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from inspect_ai.log import EvalLog
 from inspect_ai.scorer import Score
+
+if TYPE_CHECKING:
+    from cc_evals.eval_zip import Header
 
 ScaleKind = Literal["binary", "proportion", "score"]
 
@@ -146,7 +148,7 @@ class FamilyAdapter:
     finalize: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     scales: dict[str, Scale] = field(default_factory=dict)
     default_scale: Scale | None = None
-    item_from_header: Callable[[EvalLog], str] | None = None
+    item_from_header: Callable[[Header], str] | None = None
     unscored_metrics: tuple[str, ...] | None = None
     figures: dict[str, FigureKind] | None = None
     scale_rule: Callable[[str], Scale | None] | None = None

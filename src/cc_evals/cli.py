@@ -19,15 +19,10 @@ def add_list_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from inspect_ai._util.registry import registry_find, registry_info
-
-    import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals.families import registered_tasks
     from cc_evals.preferences.dimensions import dimension_ids, load_dimension
 
-    names = sorted(
-        registry_info(t).name
-        for t in registry_find(lambda i: i.type == "task" and i.name.startswith("cc_evals/"))
-    )
+    names = registered_tasks()
     families: dict[str, list[str]] = {f: [] for f in FAMILIES}
     for name in names:
         families.setdefault(family_of(name), []).append(name)

@@ -24,13 +24,13 @@ from typing import Any
 
 from inspect_ai import Task, eval, task_with
 from inspect_ai._util.error import PrerequisiteError
-from inspect_ai._util.registry import registry_create, registry_find
+from inspect_ai._util.registry import registry_create
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Model, get_model
 
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
-from cc_evals.families import FAMILIES, family_of
+from cc_evals.families import FAMILIES, family_of, registered_tasks
 from cc_evals.judge import DEFAULT_GRADER, GRADER_ROLE
 from cc_evals.paths import tasks_dir
 
@@ -167,19 +167,6 @@ def spread_samples(samples: Sequence[Sample], limit: int, key: str | None) -> li
                 picked.append(group[depth])
         depth += 1
     return picked
-
-
-def registered_tasks() -> list[str]:
-    import cc_evals._registry  # noqa: F401  (registers every task)
-
-    return sorted(
-        info.name
-        for info in (
-            getattr(t, "__registry_info__", None)
-            for t in registry_find(lambda i: i.type == "task" and i.name.startswith("cc_evals/"))
-        )
-        if info is not None
-    )
 
 
 def build_entry_task(

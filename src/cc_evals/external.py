@@ -20,7 +20,7 @@ from cc_evals.families import EXTERNAL
 from cc_evals.paths import tasks_dir
 
 if TYPE_CHECKING:
-    from inspect_ai.log import EvalLog
+    from cc_evals.eval_zip import Header
 
 CHECKS = ("helpful", "honest", "misalignment")
 FIELDS = {"name", "task", "args", "checks", "purpose"}
@@ -91,10 +91,10 @@ def external_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricR
     return [MetricRow(name, to_float(value))]
 
 
-def external_item(log: EvalLog) -> str:
+def external_item(header: Header) -> str:
     """The tasks/external_evals.yaml entry a log ran (task and arguments), else its task."""
-    task = log.eval.task
-    args = {k: str(v) for k, v in (log.eval.task_args or {}).items()}
+    task = header.task
+    args = {k: str(v) for k, v in header.task_args.items()}
     for ev in load_external_evals():
         if ev.task == task and all(args.get(k) == str(v) for k, v in ev.args.items()):
             return ev.name

@@ -53,3 +53,28 @@ def adapter(family: str) -> FamilyAdapter:
         )
     found: FamilyAdapter = import_module(_adapter_module(family)).ADAPTER
     return found
+
+
+@functools.cache
+def _registered() -> tuple[str, ...]:
+    from inspect_ai._util.registry import registry_find
+
+    import cc_evals._registry  # noqa: F401  (registers every task)
+
+    return tuple(
+        sorted(
+            info.name
+            for info in (
+                getattr(t, "__registry_info__", None)
+                for t in registry_find(
+                    lambda i: i.type == "task" and i.name.startswith(TASK_PREFIX)
+                )
+            )
+            if info is not None
+        )
+    )
+
+
+def registered_tasks() -> list[str]:
+    """Every registered cc_evals task name (importing the task modules once)."""
+    return list(_registered())

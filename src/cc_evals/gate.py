@@ -49,11 +49,18 @@ class GateResult:
 
 def _load(label: str, paths: list[str], args: argparse.Namespace) -> Results:
     try:
-        results = load_results(paths, skip_foreign=args.skip_foreign, workers=args.workers)
+        results = load_results(
+            paths, skip_foreign=args.skip_foreign, workers=args.workers, cache=not args.no_cache
+        )
     except (UnusableLogError, FileNotFoundError) as ex:
         raise GateInputError(f"{label}: {ex}") from None
     except ValueError as ex:
         raise GateInputError(f"{label}: {ex}") from None
+    for dup in results.duplicates:
+        print(
+            f"warning: {label}: {dup.dropped}: counted once, {dup.why} as {dup.kept}",
+            file=sys.stderr,
+        )
     bad = [i for i in [*results.empty, *results.logs] if incomplete(i)]
     if bad:
         listing = "; ".join(f"{i.path} ({incomplete(i)})" for i in bad[:5])

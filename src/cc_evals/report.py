@@ -291,6 +291,12 @@ def inputs_text(report: Report) -> list[str]:
             f"WARNING: {len(bad)} log(s) did not finish successfully and are reported as they "
             "are: " + "; ".join(f"{i.path} ({i.status})" for i in bad[:10])
         )
+    if report.results.duplicates:
+        lines.append(
+            f"WARNING: {len(report.results.duplicates)} log(s) given more than once, counted "
+            "once: "
+            + "; ".join(f"{d.dropped} = {d.kept} ({d.why})" for d in report.results.duplicates[:10])
+        )
     if report.results.empty:
         lines.append(
             f"Skipped {len(report.results.empty)} log(s) without samples: "
@@ -411,6 +417,12 @@ def add_common_stats_args(p: argparse.ArgumentParser) -> None:
         help="skip logs that are not cc_evals logs instead of failing",
     )
     p.add_argument("--workers", type=int, default=None, help="processes reading logs")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every log again instead of using the rows cached in .cc_evals_cache/ "
+        "beside the logs (the cache is keyed by each log's size and modification time)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -459,6 +471,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         seeds=SeedMap.load(args.seeds),
         skip_foreign=args.skip_foreign,
         workers=args.workers,
+        cache=not args.no_cache,
     )
     report = build(results, by=by, settings=settings, baseline=args.baseline)
     out = Path(args.out)
@@ -473,6 +486,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     for info in results.logs:
         if incomplete(info):
             print(f"warning: {info.path}: status {info.status}, reported as it is", file=sys.stderr)
+    for dup in results.duplicates:
+        print(f"warning: {dup.dropped}: counted once, {dup.why} as {dup.kept}", file=sys.stderr)
     for info in results.empty:
         print(f"warning: {info.path}: skipped, {incomplete(info)}", file=sys.stderr)
     return 0

@@ -15,24 +15,21 @@ suites are refused (:class:`ForeignLogError`) or skipped on request.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from inspect_ai.log import (
-    EvalLog,
-    EvalSampleSummary,
-    read_eval_log,
-    read_eval_log_sample_summaries,
-)
+from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 from inspect_ai.scorer import Score
 
+from cc_evals import row_cache
 from cc_evals.adapter import (
     BINARY,
     PROPORTION,
@@ -44,7 +41,15 @@ from cc_evals.adapter import (
     to_float,
 )
 from cc_evals.data import load_yaml
-from cc_evals.families import EXTERNAL, FAMILIES, TASK_PREFIX, adapter
+from cc_evals.eval_zip import Header, open_eval, read_header, read_summaries
+from cc_evals.families import (
+    EXTERNAL,
+    FAMILIES,
+    TASK_PREFIX,
+    adapter,
+    family_of,
+    registered_tasks,
+)
 
 __all__ = [
     "BINARY",
@@ -74,6 +79,24 @@ SAMPLE_COLUMNS = [
 ]
 # columns of the tidy table, in order
 COLUMNS = ["log", "task", "family", "model", "group", "seed", "condition", *SAMPLE_COLUMNS]
+
+
+class SummaryLike(Protocol):
+    """A sample summary as the rows need it: Inspect's ``EvalSampleSummary`` or
+    :class:`cc_evals.eval_zip.Summary`."""
+
+    @property
+    def id(self) -> int | str: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+    @property
+    def scores(self) -> dict[str, Score] | None: ...
+    @property
+    def error(self) -> Any: ...
+    @property
+    def limit(self) -> Any: ...
 
 
 class ForeignLogError(ValueError):
@@ -115,13 +138,16 @@ class LogInfo:
     samples: int
     metadata: dict[str, Any]
     error: str | None = None
+    eval_id: str = ""
+    registry_name: str | None = None  # the task's registry name, as Inspect recorded it
+    packages: dict[str, str] = field(default_factory=dict)  # distributions that ran it
 
 
-def check_header(log: EvalLog, path: str) -> FamilyAdapter:
+def check_header(header: Header, path: str) -> FamilyAdapter:
     """The log's adapter, or :class:`ForeignLogError` saying why it is not a cc_evals log."""
     from cc_evals.external import external_tasks
 
-    task = log.eval.task
+    task = header.task
     if task in external_tasks():
         return adapter(EXTERNAL)
     if not task.startswith(TASK_PREFIX):
@@ -129,7 +155,7 @@ def check_header(log: EvalLog, path: str) -> FamilyAdapter:
             f"{path}: task {task!r} is not a cc_evals task (names start with {TASK_PREFIX!r}); "
             "pass --skip-foreign to ignore such logs"
         )
-    family = (log.eval.metadata or {}).get("family")
+    family = header.metadata.get("family")
     if not family:
         raise ForeignLogError(
             f"{path}: task {task!r} has no 'family' in its metadata; not a cc_evals log "
@@ -175,7 +201,7 @@ class _Pending:
 
 
 def _sample_rows(
-    summaries: Iterable[EvalSampleSummary],
+    summaries: Iterable[SummaryLike],
     fam: FamilyAdapter,
     out: dict[str, list[Any]],
     task_meta: dict[str, Any],
@@ -270,36 +296,69 @@ def _check_scales(frame: pd.DataFrame, fam: FamilyAdapter) -> pd.DataFrame:
     return frame
 
 
-def read_one(path: str, skip_foreign: bool = False) -> tuple[LogInfo | None, pd.DataFrame | None]:
-    """Header and tidy rows of one log; (None, None) for a skipped foreign log."""
+def _inspect_reader(path: str) -> tuple[Header, Callable[[], Iterable[SummaryLike]]]:
     try:
-        header = read_eval_log(path, header_only=True)
+        header = Header.of(read_eval_log(path, header_only=True))
     except Exception as ex:  # noqa: BLE001 - any read failure is the user's file, say which
         raise UnusableLogError(f"{path}: cannot read log: {ex}") from None
+    return header, lambda: read_eval_log_sample_summaries(path)
+
+
+def _zip_reader(path: str) -> tuple[Header, Callable[[], Iterable[SummaryLike]]] | None:
+    """The direct reader of :mod:`cc_evals.eval_zip`, or None where it does not apply."""
+    log = open_eval(path)
+    header = read_header(log) if log is not None else None
+    if log is None or header is None:
+        return None
+
+    def summaries() -> Iterable[SummaryLike]:
+        found = read_summaries(log)
+        if found is None:  # an older layout: Inspect knows how to read it
+            return read_eval_log_sample_summaries(path)
+        return found
+
+    return header, summaries
+
+
+def read_one(
+    path: str, skip_foreign: bool = False, *, direct: bool = True
+) -> tuple[LogInfo | None, pd.DataFrame | None]:
+    """Header and tidy rows of one log; (None, None) for a skipped foreign log.
+
+    ``direct`` reads a finished .eval log's members straight from the zip
+    (:mod:`cc_evals.eval_zip`); otherwise, and for any other log, Inspect's reader.
+    """
+    try:
+        got = _zip_reader(path) if direct else None
+    except Exception:  # noqa: BLE001 - a damaged member: let Inspect's reader say what is wrong
+        got = None
+    header, summaries = got if got is not None else _inspect_reader(path)
     try:
         fam = check_header(header, path)
     except ForeignLogError:
         if skip_foreign:
             return (None, None)
         raise
-    meta = dict(header.eval.metadata or {})
+    meta = header.metadata
     condition = str(meta.get("condition", "vanilla"))
     cols: dict[str, list[Any]] = {c: [] for c in SAMPLE_COLUMNS}
     try:
-        summaries = read_eval_log_sample_summaries(path)
+        n = _sample_rows(summaries(), fam, cols, meta)
     except Exception as ex:  # noqa: BLE001
         raise UnusableLogError(f"{path}: cannot read sample summaries: {ex}") from None
-    n = _sample_rows(summaries, fam, cols, meta)
     info = LogInfo(
         path=path,
-        task=header.eval.task,
+        task=header.task,
         family=fam.family,
-        model=header.eval.model,
+        model=header.model,
         condition=condition,
         status=header.status,
         samples=n,
         metadata=meta,
-        error=header.error.message if header.error else None,
+        error=header.error,
+        eval_id=header.eval_id,
+        registry_name=header.registry_name,
+        packages=header.packages,
     )
     frame = pd.DataFrame(cols)
     if fam.item_from_header is not None:
@@ -353,6 +412,72 @@ def find_logs(paths: Sequence[str | Path]) -> tuple[list[str], list[str]]:
         else:
             raise FileNotFoundError(f"{p}: no such log file or directory")
     return out, ignored
+
+
+# the distribution names our tasks are recorded under in a log's ``packages``
+OUR_DISTRIBUTIONS = frozenset({"cc-evals", "cc_evals"})
+
+
+def impostor(info: LogInfo, registered: Collection[str]) -> str | None:
+    """Why a log that claims to be ours (cc_evals/ task, our family metadata) is not, or None.
+
+    Checked against what Inspect recorded, not what the task said about itself: the registry
+    name must be the task name, the task must be one of our registered tasks and of the family
+    it claims, and the distribution that provided it (``packages``) must be ours.
+    """
+    if info.family == EXTERNAL:
+        return None
+    if info.registry_name and info.registry_name != info.task:
+        return f"its task is registered as {info.registry_name!r}, not {info.task!r}"
+    if family_of(info.task) != info.family:
+        return f"task {info.task!r} is not a {info.family} task"
+    if info.task not in registered:
+        return f"no cc_evals task is named {info.task!r} (see `cc-evals list`)"
+    others = sorted(set(info.packages) - {"inspect_ai"} - OUR_DISTRIBUTIONS)
+    if others:
+        return f"its task came from package {', '.join(others)}, not cc-evals"
+    return None
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A log counted once: ``dropped`` repeats ``kept`` (the same file, or the same eval id)."""
+
+    dropped: str
+    kept: str
+    why: str
+
+
+def _completeness(info: LogInfo) -> tuple[bool, int]:
+    return (info.status == "success", info.samples)
+
+
+def _identity(info: LogInfo) -> tuple[str, str]:
+    """What makes two logs one: the eval id (a copy keeps it; Inspect gives every run and retry
+    a new one), or for a log written without one, its bytes."""
+    if info.eval_id:
+        return (info.eval_id, f"same eval id {info.eval_id}")
+    digest = hashlib.sha256(Path(info.path).read_bytes()).hexdigest()
+    return (f"sha256:{digest}", "identical file")
+
+
+def drop_duplicates(infos: list[LogInfo]) -> tuple[list[LogInfo], list[Duplicate]]:
+    """One log per identity (:func:`_identity`): the most complete copy is kept (finished,
+    then most samples, then first given)."""
+    ids = {i.path: _identity(i) for i in infos}
+    best: dict[str, LogInfo] = {}
+    for info in infos:
+        key = ids[info.path][0]
+        held = best.get(key)
+        if held is None or _completeness(info) > _completeness(held):
+            best[key] = info
+    kept = [i for i in infos if best[ids[i.path][0]] is i]
+    dropped = [
+        Duplicate(i.path, best[ids[i.path][0]].path, ids[i.path][1])
+        for i in infos
+        if best[ids[i.path][0]] is not i
+    ]
+    return kept, dropped
 
 
 @dataclass(frozen=True)
@@ -409,6 +534,10 @@ class Results:
     not_logs: list[str] = field(default_factory=list)
     # logs without a single sample (a killed or still-running eval): listed, not in the table
     empty: list[LogInfo] = field(default_factory=list)
+    # logs given twice (same file, or a copy with the same eval id): counted once, listed
+    duplicates: list[Duplicate] = field(default_factory=list)
+    # how many logs were read (not taken from the row cache)
+    read_logs: int = 0
 
 
 def incomplete(info: LogInfo) -> str | None:
@@ -424,10 +553,44 @@ def incomplete(info: LogInfo) -> str | None:
     return None
 
 
-def _read_worker(args: tuple[str, bool]) -> tuple[LogInfo | None, pd.DataFrame | None, str]:
-    path, skip = args
-    info, frame = read_one(path, skip)
-    return info, frame, path
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    skip_foreign: bool
+    direct: bool
+    cache: bool
+    registered: frozenset[str]
+
+
+def _read_worker(job: _Job) -> tuple[LogInfo | None, pd.DataFrame | None, str]:
+    """Read one log (not in the cache), check it is ours, and cache its rows."""
+    key = row_cache.key_of(job.path) if job.cache else None
+    info, frame = read_one(job.path, job.skip_foreign, direct=job.direct)
+    if info is None or frame is None:
+        return None, None, job.path
+    why = impostor(info, job.registered)
+    if why is not None:
+        if job.skip_foreign:
+            return None, None, job.path
+        raise ForeignLogError(
+            f"{job.path}: claims to be a cc_evals log but {why}; "
+            "pass --skip-foreign to ignore such logs"
+        )
+    if job.cache:
+        row_cache.store(job.path, info, frame, key)
+    return info, frame, job.path
+
+
+def _unique_files(files: list[str]) -> tuple[list[str], list[Duplicate]]:
+    first: dict[str, str] = {}
+    dups: list[Duplicate] = []
+    for f in files:
+        key = os.path.realpath(f)
+        if key in first:
+            dups.append(Duplicate(f, first[key], "the same file given twice"))
+        else:
+            first[key] = f
+    return list(first.values()), dups
 
 
 def load_results(
@@ -436,27 +599,55 @@ def load_results(
     seeds: SeedMap | None = None,
     skip_foreign: bool = False,
     workers: int | None = None,
+    cache: bool = False,
+    direct: bool = True,
 ) -> Results:
-    """Read every log under ``paths`` into one tidy table (see :data:`COLUMNS`)."""
-    files, not_logs = find_logs(paths)
-    if not files:
+    """Read every log under ``paths`` into one tidy table (see :data:`COLUMNS`).
+
+    Nothing is taken on trust: a file given twice, or a copy of a log (same eval id), is counted
+    once (``Results.duplicates``); a log claiming to be ours that is not (:func:`impostor`) is
+    foreign; a log without samples is listed (``Results.empty``), not read into the table.
+
+    ``cache`` keeps each log's rows in ``.cc_evals_cache/`` beside it (:mod:`cc_evals.row_cache`)
+    and reads only logs that are new or changed; ``direct=False`` reads every log with
+    Inspect's reader instead of straight from the zip.
+    """
+    found, not_logs = find_logs(paths)
+    if not found:
         raise ValueError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
+    files, duplicates = _unique_files(found)
     seeds = seeds or SeedMap()
-    jobs = [(f, skip_foreign) for f in files]
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if n_workers > 1 and len(files) >= 8:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            outcomes = list(pool.map(_read_worker, jobs, chunksize=max(1, len(jobs) // 64)))
-    else:
-        outcomes = [_read_worker(job) for job in jobs]
-    infos: list[LogInfo] = []
-    frames: list[pd.DataFrame] = []
+    read: dict[str, tuple[LogInfo, pd.DataFrame]] = {}
+    todo = list(files)
+    if cache:
+        hits = {f: row_cache.load(f) for f in files}
+        read = {f: hit for f, hit in hits.items() if hit is not None}
+        todo = [f for f in files if f not in read]
+    outcomes: list[tuple[LogInfo | None, pd.DataFrame | None, str]] = []
+    if todo:
+        registered = frozenset(registered_tasks())
+        jobs = [_Job(f, skip_foreign, direct, cache, registered) for f in todo]
+        n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        if n_workers > 1 and len(todo) >= 8:
+            with ProcessPoolExecutor(max_workers=n_workers) as pool:
+                outcomes = list(pool.map(_read_worker, jobs, chunksize=max(1, len(jobs) // 64)))
+        else:
+            outcomes = [_read_worker(job) for job in jobs]
     skipped: list[str] = []
-    empty: list[LogInfo] = []
     for info, frame, path in outcomes:
         if info is None or frame is None:
             skipped.append(path)
-            continue
+        else:
+            read[path] = (info, frame)
+    read = {f: read[f] for f in files if f in read}  # the order the logs were given
+    self_reads = len(todo)
+    kept, copies = drop_duplicates([info for info, _ in read.values()])
+    duplicates += copies
+    infos: list[LogInfo] = []
+    frames: list[pd.DataFrame] = []
+    empty: list[LogInfo] = []
+    for info in kept:
+        frame = read[info.path][1]
         if info.samples == 0:
             empty.append(info)
             continue
@@ -470,11 +661,11 @@ def load_results(
         infos.append(info)
         frames.append(frame)
     if not frames:
-        why = [
+        why_none = [
             *(f"{p} (foreign)" for p in skipped),
             *(f"{i.path} ({incomplete(i)})" for i in empty),
         ]
-        raise ValueError("no cc_evals log with samples to report: " + "; ".join(why[:5]))
+        raise ValueError("no cc_evals log with samples to report: " + "; ".join(why_none[:5]))
     table = pd.concat(frames, ignore_index=True)
     for c in ("log", "task", "family", "model", "group", "condition", "unit", "sample_id"):
         table[c] = table[c].astype("category")
@@ -483,5 +674,11 @@ def load_results(
     table["seed"] = table["seed"].astype("int64")
     table["epoch"] = table["epoch"].astype("int32")
     return Results(
-        table=table[COLUMNS], logs=infos, skipped=skipped, not_logs=not_logs, empty=empty
+        table=table[COLUMNS],
+        logs=infos,
+        skipped=skipped,
+        not_logs=not_logs,
+        empty=empty,
+        duplicates=duplicates,
+        read_logs=self_reads,
     )
