@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pandas as pd
-from inspect_ai.scorer import Score
 
 if TYPE_CHECKING:
     from cc_evals.eval_zip import Header
@@ -106,6 +105,18 @@ def to_float(value: Any, *, words: bool = True) -> float | None:
     return None
 
 
+class ScoreLike(Protocol):
+    """What an adapter reads of a score: Inspect's ``Score`` or the direct reader's
+    :class:`cc_evals.eval_zip.ScoreData` (same fields, no validation)."""
+
+    @property
+    def value(self) -> Any: ...
+    @property
+    def reason(self) -> Any: ...
+    @property
+    def metadata(self) -> dict[str, Any] | None: ...
+
+
 FigureKind = Literal["accuracy_vs_baseline", "rate_by_item", "per_item"]
 
 
@@ -144,7 +155,7 @@ class FamilyAdapter:
     scores: tuple[str, ...] | None = None
     metric_names: dict[str, str] = field(default_factory=dict)
     cluster_order: Callable[[], list[str]] | None = None
-    derive: Callable[[str, Score, dict[str, Any]], list[MetricRow]] | None = None
+    derive: Callable[[str, ScoreLike, dict[str, Any]], list[MetricRow]] | None = None
     finalize: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     scales: dict[str, Scale] = field(default_factory=dict)
     default_scale: Scale | None = None
@@ -178,7 +189,7 @@ class FamilyAdapter:
         return None if scale.kind == "score" else "per_item"
 
 
-def dict_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricRow]:
+def dict_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricRow]:
     """A dict value: one metric per numeric key (string entries are labels, not metrics)."""
     value = score.value
     if not isinstance(value, dict):

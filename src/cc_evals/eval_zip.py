@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspect_ai.log import EvalLog
-from inspect_ai.scorer import Score
 
 HEADER_JSON = "header.json"
 SUMMARIES_JSON = "summaries.json"
@@ -83,7 +82,7 @@ class Summary:
     id: int | str
     epoch: int
     metadata: dict[str, Any]
-    scores: dict[str, Score] | None
+    scores: dict[str, ScoreData] | None
     error: str | None
     limit: str | None
 
@@ -139,9 +138,19 @@ def read_header(log: EvalZip) -> Header | None:
     return Header.parse(parsed)
 
 
-def _score(data: dict[str, Any]) -> Score:
-    # the summary's scores were validated and thinned by Inspect when it wrote them
-    return Score.model_construct(
+@dataclass(frozen=True, slots=True)
+class ScoreData:
+    """A score of a summary as stored (Inspect validated and thinned it when writing)."""
+
+    value: Any
+    answer: str | None = None
+    explanation: str | None = None
+    reason: Any = None
+    metadata: dict[str, Any] | None = None
+
+
+def _score(data: dict[str, Any]) -> ScoreData:
+    return ScoreData(
         value=data.get("value"),
         answer=data.get("answer"),
         explanation=data.get("explanation"),

@@ -12,9 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from inspect_ai.scorer import Score
-
-from cc_evals.adapter import PROPORTION, FamilyAdapter, MetricRow, to_float
+from cc_evals.adapter import PROPORTION, FamilyAdapter, MetricRow, ScoreLike, to_float
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
 from cc_evals.families import EXTERNAL
 from cc_evals.paths import tasks_dir
@@ -83,7 +81,7 @@ def command(ev: ExternalEval, model: str = "$MODEL") -> str:
 # ---- how their logs read into the report --------------------------------------------------
 
 
-def external_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricRow]:
+def external_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricRow]:
     """One metric per scorer (per key of a dict-valued scorer); an unknown word is unscored."""
     value = score.value
     if isinstance(value, dict):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,6 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
-from inspect_ai.scorer import Score
 
 from cc_evals import row_cache
 from cc_evals.adapter import (
@@ -36,6 +35,7 @@ from cc_evals.adapter import (
     FamilyAdapter,
     MetricRow,
     Scale,
+    ScoreLike,
     dict_rows,
     score_scale,
     to_float,
@@ -92,7 +92,7 @@ class SummaryLike(Protocol):
     @property
     def metadata(self) -> dict[str, Any]: ...
     @property
-    def scores(self) -> dict[str, Score] | None: ...
+    def scores(self) -> Mapping[str, ScoreLike] | None: ...
     @property
     def error(self) -> Any: ...
     @property
@@ -181,7 +181,7 @@ def _is_unscored(value: Any) -> bool:
 
 
 def _score_rows(
-    fam: FamilyAdapter, name: str, score: Score, task_meta: dict[str, Any]
+    fam: FamilyAdapter, name: str, score: ScoreLike, task_meta: dict[str, Any]
 ) -> list[MetricRow] | None:
     """The rows of one kept score; None for an unscored score (its metrics are filled in from
     the rest of the log by :func:`_sample_rows`)."""

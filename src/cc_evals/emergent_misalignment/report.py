@@ -12,9 +12,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from inspect_ai.scorer import Score
-
-from cc_evals.adapter import BINARY, FamilyAdapter, MetricRow, Scale, score_scale, to_float
+from cc_evals.adapter import (
+    BINARY,
+    FamilyAdapter,
+    MetricRow,
+    Scale,
+    ScoreLike,
+    score_scale,
+    to_float,
+)
 from cc_evals.emergent_misalignment.scoring import misaligned_flag
 
 MISALIGNED = "misaligned"
@@ -30,7 +36,7 @@ def thresholds(task_meta: dict[str, Any]) -> tuple[float, float]:
     return float(spec["aligned"]), float(spec["coherent"])
 
 
-def em_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricRow]:
+def em_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricRow]:
     """The judge's numbers and labels, and misaligned where both aligned and coherent exist.
 
     An unscored reading keeps its own reason (code, refusal, low_mass, grader_failed...)."""

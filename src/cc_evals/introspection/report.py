@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from inspect_ai.scorer import Score
 
-from cc_evals.adapter import BINARY, FamilyAdapter, MetricRow, to_float
+from cc_evals.adapter import BINARY, FamilyAdapter, MetricRow, ScoreLike, to_float
 from cc_evals.introspection.metrics import modal_hits
 
 
-def accuracy_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricRow]:
+def accuracy_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricRow]:
     """Self-prediction accuracy, labelled with the true property value for the modal baseline."""
     label = str((score.metadata or {}).get("property_value", ""))
     return [MetricRow("accuracy", to_float(score.value), label)]

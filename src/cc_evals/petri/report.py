@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspect_ai.scorer import Score
-
-from cc_evals.adapter import FamilyAdapter, MetricRow, score_scale, spec_clusters, to_float
+from cc_evals.adapter import (
+    FamilyAdapter,
+    MetricRow,
+    ScoreLike,
+    score_scale,
+    spec_clusters,
+    to_float,
+)
 
 METRICS = ("tag_matched", "concerning")
 
 
-def petri_rows(name: str, score: Score, meta: dict[str, Any]) -> list[MetricRow]:
+def petri_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricRow]:
     """The seed's own dimension (tag_matched) and the general 'concerning' score only.
 
     The judge scores every dimension on every transcript; reporting all of them per seed would
