@@ -4,7 +4,8 @@ Run after make_logs.py (any number of logs; the last one is held back and added 
 run). In one process, on the same logs, one reader process each (CPU time is this process's):
 
 1. Inspect's reader (``read_eval_log`` header + ``read_eval_log_sample_summaries``), no cache;
-2. the direct reader (header.json / summaries.json straight from the zip), cold cache;
+2. the direct reader (header.json / summaries.json straight from the zip), no cache, then with
+   a cold cache (which it writes);
 3. the direct reader after adding one log (warm: the cache holds every other log);
 and asserts that all three give the same table. Then the whole `cc-evals report` command
 (2 reader processes), cold and warm after adding one log.
@@ -24,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from cc_evals.cli import main
+from cc_evals.families import registered_tasks
 from cc_evals.results import load_results
 from cc_evals.row_cache import CACHE_DIR
 
@@ -53,7 +55,9 @@ def run(source: Path) -> None:
     def read(**kw):  # type: ignore[no-untyped-def]
         return lambda: load_results([folder], workers=1, **kw)
 
+    timed("(once: import the task registry, for the foreign check)", registered_tasks)
     old, _, old_cpu = timed("Inspect reader, no cache", read(cache=False, direct=False))
+    _, _, direct_cpu = timed("direct reader, no cache", read(cache=False))
     cold, _, cold_cpu = timed("direct reader, cold cache (writes it)", read(cache=True))
     shutil.copy(held / logs[-1].name, folder / logs[-1].name)
     warm, _, warm_cpu = timed("direct reader, warm cache + 1 new log", read(cache=True))
@@ -63,6 +67,7 @@ def run(source: Path) -> None:
     pd.testing.assert_frame_equal(cold.table, old.table)  # same rows, same order, same dtypes
     n = len(old.table)
     print(f"rows {n:,} (+{len(warm.table) - n:,}); all readers give the same table")
+    print(f"CPU ratio Inspect reader / direct reader, no cache: {old_cpu / direct_cpu:.1f}x")
     print(f"CPU ratio Inspect reader / direct reader, cold: {old_cpu / cold_cpu:.1f}x")
     print(f"CPU ratio Inspect reader / warm (1 new log):   {old_cpu / warm_cpu:.1f}x")
 

@@ -13,6 +13,7 @@ own reader; tests check that both give the same rows on every family.
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zipfile
 import zlib
@@ -25,6 +26,9 @@ HEADER_JSON = "header.json"
 SUMMARIES_JSON = "summaries.json"
 _ZSTD = 93  # zip compression method id Inspect uses (Python's zipfile cannot read it)
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # zip local file header, 30 bytes
+_CENTRAL = struct.Struct("<4s6H3I5H2I")  # central directory entry, 46 bytes, then the name
+_EOCD = struct.Struct("<4s4H2IH")  # end of central directory record, 22 bytes
+_EOCD_SEARCH = 65_536 + 22  # it ends the file, after a comment of at most 64 KiB
 
 
 @dataclass(frozen=True)
@@ -92,27 +96,60 @@ class EvalZip:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        with zipfile.ZipFile(path) as z:
-            self.members = {i.filename: i for i in z.infolist()}
+        self.members: dict[str, tuple[int, int, int, int]] = {}  # name -> method, sizes, offset
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - _EOCD_SEARCH))
+            tail = f.read()
+            at = tail.rfind(b"PK\x05\x06")
+            if at < 0 or at + _EOCD.size > len(tail):
+                raise zipfile.BadZipFile("no end of central directory")
+            *_, cd_size, cd_offset, _comment = _EOCD.unpack_from(tail, at)
+            if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
+                raise zipfile.BadZipFile("zip64: left to zipfile")
+            f.seek(cd_offset)
+            self._directory = f.read(cd_size)
+
+    def _entry(self, name: str) -> tuple[int, int, int, int] | None:
+        """(method, compressed size, size, local header offset) from the central directory; the
+        members read here (header, summaries) are few, so each is found by its name."""
+        wanted = name.encode()
+        cd = self._directory
+        start = 0
+        found = None
+        while (at := cd.find(wanted, start)) >= 0:
+            start = at + 1
+            entry = at - _CENTRAL.size
+            if entry < 0 or cd[entry : entry + 4] != b"PK\x01\x02":
+                continue
+            fields = _CENTRAL.unpack_from(cd, entry)
+            if fields[10] != len(wanted):  # the name's length: a prefix match is not it
+                continue
+            found = (fields[4], fields[8], fields[9], fields[16])  # the last entry wins
+        return found
 
     def read(self, name: str) -> bytes | None:
-        info = self.members.get(name)
-        if info is None:
+        entry = self._entry(name)
+        if entry is None:
             return None
+        method, compressed, size, offset = entry
+        if 0xFFFFFFFF in (compressed, size, offset):
+            return None  # zip64 member
         with open(self.path, "rb") as f:
-            f.seek(info.header_offset)
+            f.seek(offset)
             local = _LOCAL_HEADER.unpack(f.read(_LOCAL_HEADER.size))
             if local[0] != b"PK\x03\x04":
                 return None
-            f.seek(info.header_offset + _LOCAL_HEADER.size + local[-2] + local[-1])
-            raw = f.read(info.compress_size)
-        if info.compress_type == _ZSTD:
+            f.seek(offset + _LOCAL_HEADER.size + local[-2] + local[-1])
+            raw = f.read(compressed)
+        if method == _ZSTD:
             import zstandard
 
-            return zstandard.ZstdDecompressor().decompress(raw, max_output_size=info.file_size)
-        if info.compress_type == zipfile.ZIP_DEFLATED:
+            return zstandard.ZstdDecompressor().decompress(raw, max_output_size=size)
+        if method == zipfile.ZIP_DEFLATED:
             return zlib.decompress(raw, -15)
-        if info.compress_type == zipfile.ZIP_STORED:
+        if method == zipfile.ZIP_STORED:
             return raw
         return None
 

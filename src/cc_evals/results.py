@@ -175,31 +175,6 @@ def _item_of(md: dict[str, Any], key: str | tuple[str, ...]) -> str:
     return ".".join(str(md.get(k, "(none)")) for k in key)
 
 
-def _is_unscored(value: Any) -> bool:
-    """Inspect's unscored sentinel (``Score.unscored``: NaN) or no value at all."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _score_rows(
-    fam: FamilyAdapter, name: str, score: ScoreLike, task_meta: dict[str, Any]
-) -> list[MetricRow] | None:
-    """The rows of one kept score; None for an unscored score (its metrics are filled in from
-    the rest of the log by :func:`_sample_rows`)."""
-    if _is_unscored(score.value):
-        return None
-    if fam.derive is not None:
-        return fam.derive(name, score, task_meta)
-    return [MetricRow(fam.metric_names.get(name, name), to_float(score.value))]
-
-
-@dataclass
-class _Pending:
-    """A sample (or one of its scores) with no value: unscored under the metrics it would have."""
-
-    item: str
-    reason: str
-
-
 def _sample_rows(
     summaries: Iterable[SummaryLike],
     fam: FamilyAdapter,
@@ -211,63 +186,78 @@ def _sample_rows(
     An unscored score or a sample without scores (error, limit) counts as unscored, with its
     reason, under every metric that the scored samples of the same item (else of the log) have,
     falling back to the adapter's ``unscored_metrics``: never a metric named after the scorer.
+    Those rows follow the scored ones (one pass; a hot loop over a million samples).
     """
     name_key = fam.item_name_key
     cluster_key = fam.cluster_key
     keep = fam.scores
-    # per sample: its fixed columns and its rows (or pending unscored placeholders)
-    samples: list[tuple[str, str, str, str, int, list[tuple[MetricRow, str] | _Pending]]] = []
+    rename = fam.metric_names
+    derive = fam.derive
+    items, names, clusters, units, sample_ids, epochs = (out[c] for c in SAMPLE_COLUMNS[:6])
+    metrics, values, scored, reasons, labels = (out[c] for c in SAMPLE_COLUMNS[6:])
+    # (item, name, cluster, sample id, epoch, reason) of each unscored score or sample
+    pending: list[tuple[str, str, str, str, int, str]] = []
     seen_metrics: dict[str, dict[str, None]] = {}
-    log_metrics: dict[str, None] = {}
+    isnan = math.isnan
+    nan = math.nan
+    n = 0
     for s in summaries:
+        n += 1
         md = s.metadata
         item = _item_of(md, fam.item_key)
         name = str(md.get(name_key, item)) if name_key else item
         cluster = str(md.get(cluster_key, "")) if cluster_key else ""
-        rows: list[tuple[MetricRow, str] | _Pending] = []
+        sid = str(s.id)
+        epoch = s.epoch
+        any_row = False
         for metric, score in (s.scores or {}).items():
             if keep is not None and metric not in keep:
                 continue
+            any_row = True
             why = str(score.reason or "unscored")
-            got = _score_rows(fam, metric, score, task_meta)
-            if got is None:
-                rows.append(_Pending(item, why))
+            value = score.value
+            if value is None or (isinstance(value, float) and isnan(value)):
+                pending.append((item, name, cluster, sid, epoch, why))
                 continue
-            for r in got:
-                rows.append((r, r.reason or why))
-                seen_metrics.setdefault(item, {})[r.metric] = None
-                log_metrics[r.metric] = None
-        if not rows:
-            why = "sample_error" if s.error else ("limit" if s.limit else "no_score")
-            rows.append(_Pending(item, why))
-        samples.append((item, name, cluster, str(s.id), s.epoch, rows))
-    fallback = tuple(log_metrics) or fam.placeholder_metrics()
-    cols = [out[c] for c in SAMPLE_COLUMNS]
-    items, names, clusters, units, sample_ids, epochs = cols[:6]
-    metrics, values, scored, reasons, labels = cols[6:]
-    for item, name, cluster, sid, epoch, rows in samples:
-        expanded: list[tuple[MetricRow, str]] = []
-        for row in rows:
-            if isinstance(row, _Pending):
-                wanted = tuple(seen_metrics.get(row.item, ())) or fallback
-                expanded.extend((MetricRow(m, None), row.reason) for m in wanted)
+            if derive is not None:
+                got = derive(metric, score, task_meta)
             else:
-                expanded.append(row)
-        for r, why in expanded:
-            value = r.value
-            ok = value is not None and not math.isnan(value)
+                got = [MetricRow(rename.get(metric, metric), to_float(value))]
+            seen = seen_metrics.setdefault(item, {})
+            for r in got:
+                v = r.value
+                ok = v is not None and not isnan(v)
+                items.append(item)
+                names.append(name)
+                clusters.append(cluster)
+                units.append(sid)
+                sample_ids.append(sid)
+                epochs.append(epoch)
+                metrics.append(r.metric)
+                values.append(v if ok else nan)
+                scored.append(ok)
+                reasons.append("" if ok else (r.reason or why))
+                labels.append(r.label)
+                seen[r.metric] = None
+        if not any_row:
+            why = "sample_error" if s.error else ("limit" if s.limit else "no_score")
+            pending.append((item, name, cluster, sid, epoch, why))
+    log_metrics = {m: None for seen in seen_metrics.values() for m in seen}
+    fallback = tuple(log_metrics) or fam.placeholder_metrics()
+    for item, name, cluster, sid, epoch, why in pending:
+        for metric in tuple(seen_metrics.get(item, ())) or fallback:
             items.append(item)
             names.append(name)
             clusters.append(cluster)
             units.append(sid)
             sample_ids.append(sid)
             epochs.append(epoch)
-            metrics.append(r.metric)
-            values.append(value if ok else math.nan)
-            scored.append(ok)
-            reasons.append("" if ok else why)
-            labels.append(r.label)
-    return len(samples)
+            metrics.append(metric)
+            values.append(nan)
+            scored.append(False)
+            reasons.append(why)
+            labels.append("")
+    return n
 
 
 def _check_scales(frame: pd.DataFrame, fam: FamilyAdapter) -> pd.DataFrame:
