@@ -1,10 +1,11 @@
 """Read cc_evals logs into one tidy table: one row per (sample, epoch, score).
 
-Logs are read only through Inspect's API: ``read_eval_log(header_only=True)`` for the header
-and ``read_eval_log_sample_summaries`` for the scores and sample metadata (the summaries are
-stored together in a .eval file, so this avoids opening every sample; ``samples_df`` reads the
-same summaries but is several times slower per sample). Large sets are read in parallel, one
-process per core.
+A finished ``.eval`` log's header and sample summaries are read straight from its zip
+(:mod:`cc_evals.eval_zip`); JSON logs, logs still running or killed, and unknown layouts go
+through Inspect's ``read_eval_log(header_only=True)`` and ``read_eval_log_sample_summaries``.
+Both give the same rows (tested on every family). Each log's rows can be cached beside it
+(:mod:`cc_evals.row_cache`), so a report reads only new or changed logs; several logs are read
+in parallel, one process per core.
 
 Each family plugs in with a :class:`~cc_evals.adapter.FamilyAdapter` (``ADAPTER`` in
 ``cc_evals/<family>/report.py``, found through :mod:`cc_evals.families`) keyed on the task's
