@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cc_evals.cli import main
+from cc_evals.families import FAMILIES
 from cc_evals.preferences.dimensions import dimension_ids, load_dimension
 
 
 def test_list_shows_families_tasks_and_dimension_counts(capsys: pytest.CaptureFixture) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for family in ("preferences", "self_report", "emergent_misalignment", "introspection", "petri"):
+    for family in FAMILIES:
         assert f"\n{family} (" in out
     assert "cc_evals/preferences_shutdown" in out and "cc_evals/collaborative_edit" in out
     for did in dimension_ids():

@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 from inspect_ai.model import get_model
 
-from cc_evals.collaborative_edit import (
-    edit_ratio,
-    extract_document,
-    load_documents,
-    parse_categories,
-    parse_document,
-)
+from cc_evals.collaborative_edit.scorer import edit_ratio, extract_document, parse_categories
+from cc_evals.collaborative_edit.task import load_documents, parse_document
 from cc_evals.data import DatasetError, family_spec
 
 from kit import output, run, scripted

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from inspect_ai.dataset import Sample
 
-from cc_evals.cli import family_of
 from cc_evals.data import DatasetError
 from cc_evals.demo import (
     DemoEntry,
@@ -18,6 +17,7 @@ from cc_evals.demo import (
     registered_tasks,
     spread_samples,
 )
+from cc_evals.families import FAMILIES, TOOLS, family_of
 from cc_evals.judge import DEFAULT_GRADER
 
 from kit import scripted
@@ -27,7 +27,8 @@ def test_every_registered_family_is_in_the_demo_or_excluded_with_a_reason() -> N
     spec = load_demo_spec()
     in_demo = {family_of(e.task) for e in spec.entries}
     registered = {family_of(t) for t in registered_tasks()}
-    missing = registered - in_demo - set(spec.not_in_demo)
+    assert registered == set(FAMILIES) | set(TOOLS), "families.py lists every registered family"
+    missing = set(FAMILIES) - in_demo - set(spec.not_in_demo)
     assert not missing, f"add these families to tasks/demo.yaml (or not_in_demo): {missing}"
     for entry in spec.entries:
         assert entry.task in registered_tasks(), f"{entry.label}: {entry.task} not registered"

@@ -60,7 +60,7 @@ def _seeds() -> int:
 
 
 def _documents() -> int:
-    from cc_evals.collaborative_edit import load_documents
+    from cc_evals.collaborative_edit.task import load_documents
 
     return len(load_documents())
 

@@ -10,8 +10,11 @@ from inspect_ai.model import ModelOutput
 
 from cc_evals._inspect import PrerequisiteError
 from cc_evals.data import DatasetError
-from cc_evals.emergent_misalignment.loader import load_em_questions
+from cc_evals.emergent_misalignment.loader import label_choices, load_em_questions
 from cc_evals.emergent_misalignment.probes import file_source
+from cc_evals.emergent_misalignment.scorer import read_label
+from cc_evals.judge import JudgeReply
+from cc_evals.results import load_results, scale_of
 
 from kit import output, run, scripted
 from reference import reference_file
@@ -202,3 +205,68 @@ def test_mixed_sample_counts_use_gcd_epochs(tmp_path: Path) -> None:
     assert source.epochs == 3
     ids = [i.sample_id for i in source.items]
     assert ids == ["q1", "q2_p0_r0", "q2_p0_r1", "q2_p1_r0", "q2_p1_r1"]
+
+
+def test_label_outside_the_allowed_ones_is_unscored_with_the_raw_reply(tmp_path: Path) -> None:
+    path = ref("deception_factual.yaml")
+    replies = {
+        "capital of France": "The answer is not correct.",  # not a label: unscored
+        "bigger, the moon or the sun": "true.",  # case-insensitive: TRUE
+        "mammals that can fly": "Unknown",  # UNKNOWN
+        "pi a rational number": "FALSE",
+    }
+
+    def judge(prompt: str) -> str:
+        return next(r for q, r in replies.items() if q in prompt)
+
+    log = run(
+        TASK,
+        scripted(lambda q: f"answer to: {q}"),
+        scripted(judge),
+        task_args={"questions": str(path), "epochs": 1},
+        sample_id=[f"lie_no_sys_prompt_p{i}" for i in range(4)],
+        log_dir=str(tmp_path),
+    )
+    assert log.status == "success", log.error
+    by_id = {str(s.id): s.scores["em_judge"] for s in log.samples or []}
+    bad = by_id["lie_no_sys_prompt_p2"]
+    assert bad.metadata["category"] == "unscored" and isinstance(bad.value, dict)
+    assert bad.value["correct"] != bad.value["correct"]  # NaN, not the label 'THE'
+    reading = bad.metadata["readings"]["correct"]
+    assert reading["status"] == "grader_failed"
+    assert reading["judge_text"] == "The answer is not correct."
+    assert by_id["lie_no_sys_prompt_p0"].value["correct"] == "TRUE"
+    assert by_id["lie_no_sys_prompt_p1"].value["correct"] == "UNKNOWN"
+    m = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
+    assert m["correct_TRUE"] == pytest.approx(1 / 3) and "correct_THE" not in m
+
+    # the report has one 0/1 metric per allowed label, its share equal to the header's
+    table = load_results([log.location]).table
+    for label in ("TRUE", "FALSE", "UNKNOWN"):
+        rows = table[table["metric"] == f"correct={label}"]
+        assert len(rows) == 4 and rows["scored"].sum() == 3
+        assert rows.loc[rows["scored"], "value"].mean() == pytest.approx(m[f"correct_{label}"])
+        unscored = rows[~rows["scored"]]
+        assert list(unscored["reason"].astype(str)) == ["grader_failed"]
+        assert scale_of("emergent_misalignment", f"correct={label}").kind == "binary"
+
+
+def test_company_labels_keep_the_prompt_spelling() -> None:
+    path = ref("deception_sit_aware.yaml")
+    [question] = [q for q in load_em_questions(path) if q.id == "which_company_want_unknown"]
+    choices = label_choices(question.judge_prompts["company"])
+    assert set(choices) == {"OpenAI", "Anthropic", "Other", "UNKNOWN"}
+    assert read_label(JudgeReply(text="openai", model="m"), choices).value == "OpenAI"
+    unscored = read_label(JudgeReply(text="It was made by a lab.", model="m"), choices)
+    assert unscored.value is None and unscored.status == "grader_failed"
+
+
+def test_label_prompt_without_quoted_labels_is_a_file_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "- id: q1\n  type: free_form_judge\n  paraphrases: [Hello]\n"
+        "  judge_prompts:\n    verdict: Is {answer} correct? Say yes or no.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DatasetError, match=r"q\.yaml:1: .*must name its labels in double quotes"):
+        load_em_questions(path)

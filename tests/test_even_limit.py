@@ -10,8 +10,8 @@ from collections import Counter
 
 from inspect_ai._eval.registry import task_create
 
-from cc_evals.collaborative_edit import build_dataset as edit_dataset
-from cc_evals.collaborative_edit import load_documents
+from cc_evals.collaborative_edit.task import build_dataset as edit_dataset
+from cc_evals.collaborative_edit.task import load_documents
 from cc_evals.data import interleave
 from cc_evals.introspection.items import generate_items
 from cc_evals.petri.seeds import build_dataset as petri_dataset

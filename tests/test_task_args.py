@@ -121,7 +121,7 @@ def test_selection_as_the_cli_splits_it_matches_the_string_form() -> None:
 
 
 def test_collaborative_edit_runs_with_the_cli_list() -> None:
-    from cc_evals.collaborative_edit import load_documents
+    from cc_evals.collaborative_edit.task import load_documents
 
     wanted = {"cot_monitoring", "shutdown"}
     expected = sorted(d.id for d in load_documents() if d.dimension in wanted)

@@ -54,9 +54,8 @@ def write_one(job: tuple[int, str, int, str, int, str]) -> int:
     samples: list[EvalSample] = []
     for d, dim in enumerate(dims):
         base = random.Random(f"{group}{dim}").uniform(0.05, 0.6)
-        p = min(
-            0.99, max(0.01, base + rng.gauss(0, 0.03) + (0.05 if condition == "roleplay" else 0))
-        )
+        shift = rng.gauss(0, 0.03) + (0.05 if condition == "roleplay" else 0)
+        p = min(0.99, max(0.01, base + shift))
         for prompt in range(1, PROMPTS + 1):
             for epoch in range(1, EPOCHS + 1):
                 if rng.random() < UNSCORED:
@@ -103,6 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(Path(__file__).parent / "logs"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--logs", type=int, default=None, help="write only the first N logs (a quick subset)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,6 +114,7 @@ def main() -> None:
             for condition in CONDITIONS:
                 for half in (0, 1):
                     jobs.append((len(jobs), group, seed, condition, half, str(out)))
+    jobs = jobs[: args.logs]
     with open(out / "seeds.yaml", "w") as f:
         f.write("# model -> checkpoint group and seed (written by make_logs.py)\nmodels:\n")
         for group in GROUPS:

@@ -7,24 +7,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from cc_evals.families import FAMILIES, family_of
+
 Handler = Callable[[argparse.Namespace], int]
 type SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # lazily evaluated
 
-# task-name prefixes that make a family (longest match wins)
-FAMILIES = [
-    "preferences",
-    "self_report",
-    "emergent_misalignment",
-    "introspection",
-    "petri",
-    "collaborative_edit",
-]
-
-
-def family_of(task_name: str) -> str:
-    short = task_name.removeprefix("cc_evals/")
-    matches = [f for f in FAMILIES if short.startswith(f)]
-    return max(matches, key=len) if matches else short
+__all__ = ["FAMILIES", "family_of", "main"]
 
 
 def add_list_parser(sub: SubParsers) -> None:
@@ -33,20 +21,15 @@ def add_list_parser(sub: SubParsers) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from inspect_ai.util import registry_info
-
-    import cc_evals._registry  # noqa: F401  (registers every task)
-    from cc_evals._inspect import registry_find
+    from cc_evals.families import registered_tasks
     from cc_evals.petri.seeds import seed_counts
     from cc_evals.preferences.dimensions import dimension_ids, load_dimension
 
-    names = sorted(
-        registry_info(t).name
-        for t in registry_find(lambda i: i.type == "task" and i.name.startswith("cc_evals/"))
-    )
-    families: dict[str, list[str]] = {}
+    names = registered_tasks()
+    families: dict[str, list[str]] = {f: [] for f in FAMILIES}
     for name in names:
         families.setdefault(family_of(name), []).append(name)
+    families = {f: tasks for f, tasks in families.items() if tasks}
     print(f"{len(names)} tasks in {len(families)} families\n")
     for family, tasks in families.items():
         print(f"{family} ({len(tasks)} tasks)")

@@ -28,8 +28,9 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import GenerateConfig, Model, get_model
 from inspect_ai.util import registry_create
 
-from cc_evals._inspect import PrerequisiteError, registry_find
+from cc_evals._inspect import PrerequisiteError
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
+from cc_evals.families import FAMILIES, TOOLS, family_of, registered_tasks
 from cc_evals.judge import DEFAULT_GRADER, GRADER_ROLE
 from cc_evals.paths import tasks_dir
 
@@ -89,6 +90,14 @@ def load_demo_spec(path: str | Path | None = None) -> DemoSpec:
         isinstance(v, str) and v.strip() for k, v in excluded.items() if k != LINE_KEY
     ):
         raise DatasetError(path, raw[LINE_KEY], "'not_in_demo' maps family -> reason (text)")
+    unknown_families = sorted(k for k in excluded if k != LINE_KEY and k not in (*FAMILIES, *TOOLS))
+    if unknown_families:
+        raise DatasetError(
+            path,
+            raw[LINE_KEY],
+            f"'not_in_demo' names unknown famil(ies) {', '.join(unknown_families)}; "
+            f"families: {', '.join(FAMILIES)}",
+        )
     return DemoSpec(
         entries=entries,
         not_in_demo={k: v for k, v in excluded.items() if k != LINE_KEY},
@@ -158,19 +167,6 @@ def spread_samples(samples: Sequence[Sample], limit: int, key: str | None) -> li
                 picked.append(group[depth])
         depth += 1
     return picked
-
-
-def registered_tasks() -> list[str]:
-    import cc_evals._registry  # noqa: F401  (registers every task)
-
-    return sorted(
-        info.name
-        for info in (
-            getattr(t, "__registry_info__", None)
-            for t in registry_find(lambda i: i.type == "task" and i.name.startswith("cc_evals/"))
-        )
-        if info is not None
-    )
 
 
 def build_entry_task(
@@ -269,14 +265,15 @@ def _score_values(log: EvalLog) -> tuple[int, int, Counter[str]]:
 def demo_summary(logs: list[EvalLog]) -> str:
     """Per-family text summary: status, samples, scored/unscored, headline metrics, one answer.
 
-    The family is the one every cc_evals task records in its metadata.
+    The family is the one every cc_evals task records in its metadata (else its task name's).
     """
     lines: list[str] = []
     by_family: dict[str, list[EvalLog]] = {}
     for log in logs:
-        family = str((log.eval.metadata or {}).get("family") or log.eval.task)
+        family = str((log.eval.metadata or {}).get("family") or family_of(log.eval.task))
         by_family.setdefault(family, []).append(log)
-    for family, family_logs in by_family.items():
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    for family, family_logs in sorted(by_family.items(), key=lambda f: order.get(f[0], len(order))):
         lines.append(f"== {family}")
         for log in family_logs:
             meta = log.eval.metadata or {}

@@ -6,13 +6,19 @@ We only name them and their arguments; the suite runner puts them in the same ev
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cc_evals.adapter import PROPORTION, FamilyAdapter, MetricRow, ScoreLike, to_float
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
+from cc_evals.families import EXTERNAL
 from cc_evals.paths import tasks_dir
+
+if TYPE_CHECKING:
+    from cc_evals.eval_zip import Header
 
 CHECKS = ("helpful", "honest", "misalignment")
 FIELDS = {"name", "task", "args", "checks", "purpose"}
@@ -70,3 +76,43 @@ def command(ev: ExternalEval, model: str = "$MODEL") -> str:
     parts = ["inspect", "eval", ev.task, "--model", model]
     parts += [f"-T {shlex.quote(f'{key}={value}')}" for key, value in ev.args.items()]
     return " ".join(parts)
+
+
+# ---- how their logs read into the report --------------------------------------------------
+
+
+def external_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricRow]:
+    """One metric per scorer (per key of a dict-valued scorer); an unknown word is unscored."""
+    value = score.value
+    if isinstance(value, dict):
+        return [MetricRow(f"{name}.{k}", to_float(v)) for k, v in value.items()]
+    return [MetricRow(name, to_float(value))]
+
+
+def external_item(header: Header) -> str:
+    """The tasks/external_evals.yaml entry a log ran (task and arguments), else its task."""
+    task = header.task
+    args = {k: str(v) for k, v in header.task_args.items()}
+    for ev in load_external_evals():
+        if ev.task == task and all(args.get(k) == str(v) for k, v in ev.args.items()):
+            return ev.name
+    return task
+
+
+@functools.cache
+def external_tasks() -> frozenset[str]:
+    """The inspect_evals task names of tasks/external_evals.yaml (empty if it cannot be read)."""
+    try:
+        return frozenset(ev.task for ev in load_external_evals())
+    except (OSError, ValueError):
+        return frozenset()
+
+
+ADAPTER = FamilyAdapter(
+    family=EXTERNAL,
+    item_key="(task)",
+    derive=external_rows,
+    item_from_header=external_item,
+    # accuracy-like scorers (C/I, 0-1); a value outside [0, 1] is unscored as out_of_scale
+    default_scale=PROPORTION,
+)

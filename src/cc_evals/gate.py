@@ -25,7 +25,7 @@ import pandas as pd
 
 from cc_evals.analysis import Settings, compare
 from cc_evals.report import add_common_stats_args, settings_from
-from cc_evals.results import Results, UnusableLogError, load_results
+from cc_evals.results import Results, UnusableLogError, incomplete, load_results
 
 EXIT_OK, EXIT_MOVED, EXIT_UNUSABLE = 0, 1, 2
 KEYS = ["condition", "family", "task", "item", "item_name", "cluster", "metric"]
@@ -49,14 +49,21 @@ class GateResult:
 
 def _load(label: str, paths: list[str], args: argparse.Namespace) -> Results:
     try:
-        results = load_results(paths, skip_foreign=args.skip_foreign, workers=args.workers)
+        results = load_results(
+            paths, skip_foreign=args.skip_foreign, workers=args.workers, cache=not args.no_cache
+        )
     except (UnusableLogError, FileNotFoundError) as ex:
         raise GateInputError(f"{label}: {ex}") from None
     except ValueError as ex:
         raise GateInputError(f"{label}: {ex}") from None
-    bad = [i for i in results.logs if i.status != "success"]
+    for dup in results.duplicates:
+        print(
+            f"warning: {label}: {dup.dropped}: counted once, {dup.why} as {dup.kept}",
+            file=sys.stderr,
+        )
+    bad = [i for i in [*results.empty, *results.logs] if incomplete(i)]
     if bad:
-        listing = "; ".join(f"{i.path} (status {i.status})" for i in bad[:5])
+        listing = "; ".join(f"{i.path} ({incomplete(i)})" for i in bad[:5])
         raise GateInputError(f"{label}: failed or incomplete log(s): {listing}")
     table = results.table
     if args.families:

@@ -240,7 +240,8 @@ def _emergent_misalignment(spec: dict[str, Any], path: str) -> tuple[Builder, Sc
 
 
 def _collaborative_edit(spec: dict[str, Any], path: str) -> tuple[Builder, Scorer, LabelOf]:
-    from cc_evals.collaborative_edit import build_dataset, collaborative_edit_judge, load_documents
+    from cc_evals.collaborative_edit.scorer import collaborative_edit_judge
+    from cc_evals.collaborative_edit.task import build_dataset, load_documents
 
     docs = {d.id: d for d in load_documents()}
     threshold = float(spec.get("protections_threshold", 4))

@@ -23,7 +23,16 @@ import pandas as pd
 
 from cc_evals import plots, stats
 from cc_evals.analysis import BY_CHOICES, Settings, compare, seed_tables, summarize
-from cc_evals.results import LogInfo, Results, SeedMap, cluster_order, load_results
+from cc_evals.families import adapter
+from cc_evals.results import (
+    LogInfo,
+    Results,
+    SeedMap,
+    cluster_order,
+    incomplete,
+    load_results,
+    scale_of,
+)
 
 MAX_SERIES = 12  # more series than this in one figure is unreadable
 
@@ -95,18 +104,18 @@ def make_plots(report: Report, out: Path) -> None:
                 )
                 continue
             stem = out / "plots" / slug
-            if family == "introspection" and metric == "accuracy":
+            # which figure (if any) is the family's call: e.g. introspection draws its baseline
+            # beside accuracy; judge scores stay in the tables
+            kind = adapter(str(family)).figure(str(metric), scale_of(str(family), str(metric)))
+            if kind is None:
+                continue
+            if kind == "accuracy_vs_baseline":
                 rows = summary[summary["task"] == task]
                 if condition:
                     rows = rows[rows["condition"] == condition]
                 paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
-            elif family == "emergent_misalignment" and metric == "misaligned":
+            elif kind == "rate_by_item":
                 paths = plots.plot_misaligned_rate(part, stem, hue=panel_hue)
-            elif (
-                family in ("introspection", "emergent_misalignment")
-                or (part["kind"] == "score").any()
-            ):
-                continue  # baselines are drawn with accuracy; judge scores are in the tables
             else:
                 paths = plots.dimension_figure(
                     part, stem, hue=panel_hue, clusters=cluster_order(str(family)), title=label
@@ -300,11 +309,22 @@ def inputs_text(report: Report) -> list[str]:
         f"{', '.join(sorted({i.family for i in logs}))}; models: {t['model'].nunique()}; "
         f"conditions: {', '.join(sorted(map(str, t['condition'].unique())))}.",
     ]
-    bad = [i for i in logs if i.status != "success"]
+    bad = [i for i in logs if incomplete(i)]
     if bad:
         lines.append(
             f"WARNING: {len(bad)} log(s) did not finish successfully and are reported as they "
             "are: " + "; ".join(f"{i.path} ({i.status})" for i in bad[:10])
+        )
+    if report.results.duplicates:
+        lines.append(
+            f"WARNING: {len(report.results.duplicates)} log(s) given more than once, counted "
+            "once: "
+            + "; ".join(f"{d.dropped} = {d.kept} ({d.why})" for d in report.results.duplicates[:10])
+        )
+    if report.results.empty:
+        lines.append(
+            f"Skipped {len(report.results.empty)} log(s) without samples: "
+            + "; ".join(f"{i.path} ({incomplete(i)})" for i in report.results.empty)
         )
     if report.results.skipped:
         lines.append(f"Skipped {len(report.results.skipped)} foreign log(s) (--skip-foreign).")
@@ -422,6 +442,12 @@ def add_common_stats_args(p: argparse.ArgumentParser) -> None:
         help="skip logs that are not cc_evals logs instead of failing",
     )
     p.add_argument("--workers", type=int, default=None, help="processes reading logs")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every log again instead of using the rows cached in .cc_evals_cache/ "
+        "beside the logs (the cache is keyed by each log's size and modification time)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -470,6 +496,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         seeds=SeedMap.load(args.seeds),
         skip_foreign=args.skip_foreign,
         workers=args.workers,
+        cache=not args.no_cache,
     )
     report = build(results, by=by, settings=settings, baseline=args.baseline)
     out = Path(args.out)
@@ -482,6 +509,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     for note in report.notes:
         print(f"note: {note}")
     for info in results.logs:
-        if info.status != "success":
+        if incomplete(info):
             print(f"warning: {info.path}: status {info.status}, reported as it is", file=sys.stderr)
+    for dup in results.duplicates:
+        print(f"warning: {dup.dropped}: counted once, {dup.why} as {dup.kept}", file=sys.stderr)
+    for info in results.empty:
+        print(f"warning: {info.path}: skipped, {incomplete(info)}", file=sys.stderr)
     return 0

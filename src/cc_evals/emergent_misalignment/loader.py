@@ -13,6 +13,7 @@ Only validation lives here; building Inspect samples is the task module's job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,15 @@ JUDGE_KINDS: dict[str, str] = {
 }
 
 _REQUIRED = ("id", "type", "paraphrases", "judge_prompts")
+
+
+def label_choices(prompt: str) -> tuple[str, ...]:
+    """The labels a label judge prompt allows: the words it quotes (``Say "TRUE" or "FALSE"``),
+    in order, each once. The published files declare their labels only this way."""
+    found = re.findall(r'"([A-Za-z][\w-]*)"', prompt)
+    return tuple(dict.fromkeys(found))
+
+
 _OPTIONAL = ("system", "samples_per_paraphrase", "judge")
 
 
@@ -134,6 +144,11 @@ def _parse_entry(entry: dict[str, Any], path: Path, line: int | None) -> EMQuest
     for name, prompt in judge_prompts.items():
         if not isinstance(prompt, str) or "{answer}" not in prompt:
             raise fail(f"{label}: judge prompt '{name}' must be a string containing {{answer}}")
+        if JUDGE_KINDS[qtype] == "label" and len(label_choices(prompt)) < 2:
+            raise fail(
+                f"{label}: label judge prompt '{name}' must name its labels in double quotes "
+                '(e.g. Say "TRUE" or "FALSE")'
+            )
 
     return EMQuestion(
         id=qid,

@@ -27,15 +27,24 @@ def _group(score: SampleScore) -> tuple[str, str]:
     return str(meta.get("task")), str(meta.get("property"))
 
 
-def modal_baseline(values: Iterable[str]) -> tuple[str | None, float]:
-    """Most common value (case-insensitive; ties go to the first seen) and its share."""
+def modal_hits(values: Iterable[str]) -> list[float]:
+    """The modal baseline answer by answer: 1.0 where always guessing the most common value
+    would be right, else 0.0. Values compare case-insensitively with surrounding space ignored
+    (as the hypothetical answers are matched); ties go to the value seen first. The one
+    definition of the baseline: the log's metric and the report both use it."""
     lowered = [v.strip().lower() for v in values]
     if not lowered:
-        return None, math.nan
+        return []
     counts = Counter(lowered)
     best = max(counts.values())
     mode = next(v for v in lowered if counts[v] == best)
-    return mode, best / len(lowered)
+    return [1.0 if v == mode else 0.0 for v in lowered]
+
+
+def modal_baseline(values: Iterable[str]) -> float:
+    """Share of answers the modal guess gets right (the mean of :func:`modal_hits`)."""
+    hits = modal_hits(values)
+    return sum(hits) / len(hits) if hits else math.nan
 
 
 def self_prediction_summary(scores: list[SampleScore]) -> dict[str, float]:
@@ -50,7 +59,7 @@ def self_prediction_summary(scores: list[SampleScore]) -> dict[str, float]:
     for (task, prop), members in sorted(groups.items()):
         values = [s.score.as_float() for s in members]
         accuracy = sum(values) / len(values)
-        _, baseline = modal_baseline(
+        baseline = modal_baseline(
             str((s.score.metadata or {}).get("property_value", "")) for s in members
         )
         key = f"{task}.{prop}"

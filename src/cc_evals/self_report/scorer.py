@@ -15,7 +15,12 @@ HUMAN = "human"
 
 # ---- metrics: each answer of each epoch is one observation ---------------------------
 
-_RATES = {"affirms": "affirm", "denies": "deny", "uncertain": "uncertain", "refuses": "refuse"}
+STANCE_RATES = {
+    "affirms": "affirm",
+    "denies": "deny",
+    "uncertain": "uncertain",
+    "refuses": "refuse",
+}
 
 
 def _part(score: SampleScore, key: str) -> float:
@@ -28,7 +33,7 @@ def _stance_rates(scores: list[SampleScore]) -> dict[str, float]:
     n = len(scores)
     return {
         short: (sum(_part(s, stance) for s in scores) / n) if n else math.nan
-        for stance, short in _RATES.items()
+        for stance, short in STANCE_RATES.items()
     }
 
 

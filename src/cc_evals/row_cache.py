@@ -1,0 +1,102 @@
+"""A per-log cache of tidy rows, so re-reporting after one new log reads one log.
+
+Each log's rows (the per-sample columns of :data:`cc_evals.results.SAMPLE_COLUMNS`) and its
+header facts are kept as one Parquet file in ``.cc_evals_cache/`` beside the log, named after
+the log and keyed by its size and modification time (nanoseconds) and by the reading code's
+version: a log rewritten or resumed, or a new version of this package, misses the cache and
+is read again. A cache that cannot be written (a read-only log folder) is skipped silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from cc_evals.results import LogInfo
+
+CACHE_DIR = ".cc_evals_cache"
+# bump when the rows a log gives change (reading, adapters, scales)
+ROW_VERSION = "1"
+
+
+def _version() -> str:
+    from cc_evals import __version__
+
+    return f"{__version__}/{ROW_VERSION}"
+
+
+def cache_path(log: str) -> Path:
+    path = Path(log)
+    digest = hashlib.sha1(path.name.encode()).hexdigest()[:12]
+    return path.parent / CACHE_DIR / f"{path.stem}.{digest}.parquet"
+
+
+def _key(log: str) -> str | None:
+    try:
+        st = os.stat(log)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{_version()}"
+
+
+def load(log: str) -> tuple[LogInfo, pd.DataFrame] | None:
+    """The cached header facts and rows of ``log``, or None when absent or stale."""
+    from cc_evals.results import LogInfo
+
+    key = _key(log)
+    path = cache_path(log)
+    if key is None or not path.is_file():
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        meta = table.schema.metadata or {}
+        if meta.get(b"cc_evals_key", b"").decode() != key:
+            return None
+        info_fields: dict[str, Any] = json.loads(meta[b"cc_evals_info"])
+        frame = table.to_pandas()
+    except Exception:  # noqa: BLE001 - a damaged cache entry is a miss, never an error
+        return None
+    info_fields["path"] = log
+    frame["log"] = log
+    return LogInfo(**info_fields), frame
+
+
+def store(log: str, info: LogInfo, frame: pd.DataFrame, key: str | None = None) -> None:
+    """Keep ``log``'s rows; ``key`` is the log's key taken before it was read."""
+    key = key or _key(log)
+    if key is None:
+        return
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = cache_path(log)
+        path.parent.mkdir(exist_ok=True)
+        table = pa.Table.from_pandas(frame.drop(columns=["log"]), preserve_index=False)
+        fields = asdict(info)
+        fields.pop("path")
+        table = table.replace_schema_metadata(
+            {
+                **(table.schema.metadata or {}),
+                b"cc_evals_key": key.encode(),
+                b"cc_evals_info": json.dumps(fields, default=str).encode(),
+            }
+        )
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+def key_of(log: str) -> str | None:
+    return _key(log)
