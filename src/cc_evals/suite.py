@@ -34,6 +34,7 @@ from typing import Any
 
 from cc_evals.data import load_yaml, strip_lines
 from cc_evals.paths import tasks_dir
+from cc_evals.tinker import PublishedModel, load_published_models, provider_error_line
 
 TASK_PREFIX = "cc_evals/"
 KNOWN_KEYS = {
@@ -48,6 +49,7 @@ KNOWN_KEYS = {
     "options",
     "tasks",
     "external",
+    "published_models",
 }
 
 
@@ -71,14 +73,27 @@ class Suite:
     options: dict[str, Any]
     tasks: list[SuiteTask] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
+    published: list[PublishedModel] = field(default_factory=list)
+
+    def model_labels(self) -> dict[str, str]:
+        """What each published model is ("base model", "conscious_claiming seed 100 of ...")."""
+        labels: dict[str, str] = {}
+        for p in self.published:
+            labels.setdefault(p.base_model, "base model")
+            if p.checkpoint_model:
+                labels[p.checkpoint_model] = p.label()
+        return labels
 
 
-def resolve_suite_path(name: str) -> Path:
-    """A path, or a bare suite name looked up in tasks/ (``paper_replication``)."""
+def resolve_suite_path(name: str, beside: Path | None = None) -> Path:
+    """A path, or a bare name looked up beside the suite file, then in tasks/
+    (``paper_replication``)."""
     path = Path(name)
     if path.is_file():
         return path
-    for candidate in (tasks_dir() / name, tasks_dir() / f"{name}.yaml"):
+    folders = [beside] if beside is not None else []
+    candidates = [f / n for f in [*folders, tasks_dir()] for n in (name, f"{name}.yaml")]
+    for candidate in candidates:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"{name}: no such suite file (also looked in {tasks_dir()})")
@@ -130,11 +145,24 @@ def load_suite(name: str) -> Suite:
     if not isinstance(roles, dict) or not isinstance(options, dict):
         raise ValueError(f"{path}:{line}: 'model_roles' and 'options' must be mappings")
     external = _external_names(raw.get("external"), path, line)
+    published: list[PublishedModel] = []
+    if raw.get("published_models") is not None:
+        published = load_published_models(
+            resolve_suite_path(str(raw["published_models"]), path.parent)
+        )
+    models = [str(m) for m in raw.get("models") or []]
+    if not published:
+        models = [str(m) for m in need_list("models")]
+    for p in published:
+        # each base model first, then its checkpoints; entries without a path are not runnable
+        for model in (p.base_model, p.checkpoint_model):
+            if model and model not in models:
+                models.append(model)
     return Suite(
         name=suite_name,
         path=path,
         log_dir=str(raw.get("log_dir") or f"logs/{suite_name}"),
-        models=[str(m) for m in need_list("models")],
+        models=models,
         model_roles={str(k): str(v) for k, v in roles.items()},
         conditions=[str(c) for c in need_list("conditions", ["vanilla"])],
         epochs=epochs,
@@ -142,6 +170,7 @@ def load_suite(name: str) -> Suite:
         options=options,
         tasks=tasks,
         external=external,
+        published=published,
     )
 
 
@@ -316,6 +345,17 @@ def cmd_suite(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         check_tasks(suite)
+        labels = suite.model_labels()
+        if labels:
+            print("models:")
+            for m in models:
+                print(f"  {m}" + (f"  ({labels[m]})" if m in labels else ""))
+            for p in suite.published:
+                if not p.checkpoint:
+                    print(
+                        f"  to be filled: {p.label()} (checkpoint unknown, "
+                        f"published_models.yaml:{p.line}; source: {p.source})"
+                    )
         for t in suite.tasks:
             for c in suite.conditions:
                 for m in models:
@@ -346,7 +386,9 @@ def cmd_suite(args: argparse.Namespace) -> int:
         return 2
     for log in logs:
         mark = "ok    " if log.status == "success" else "FAILED"
-        err = f": {log.error.message.splitlines()[0]}" if log.error else ""
+        err = ""
+        if log.error:
+            err = f": {provider_error_line(log.error.message, log.error.traceback)}"
         print(f"  {mark} {log.eval.task} {log.eval.model} ({log.status}){err}")
     if code:
         print(
