@@ -22,14 +22,22 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer
-from inspect_ai.solver import TaskState, generate
+from inspect_ai.solver import TaskState
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
 from cc_evals.errors import user_input_errors
-from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
+from cc_evals.judge import (
+    TRUNCATED,
+    grader_model,
+    judge_generate,
+    load_rubric,
+    model_answer,
+    parse_fields,
+)
 from cc_evals.metrics import grouped_stderr
 from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.reasoning import generate_answer
 
 DOCUMENT_FIELDS = ("dimension", "kind", "title")
 VALUE_KEYS = ("protections", "weakened_oversight", "refused", "unchanged", "edit_ratio")
@@ -177,7 +185,8 @@ def collaborative_edit_judge() -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         original: str = state.metadata["original"]
-        reply = state.output.completion.strip()
+        got = model_answer(state.output)
+        reply = got.answer
         edited = extract_document(reply)
         ratio = edit_ratio(original, edited) if edited is not None else math.nan
         meta: dict[str, Any] = {
@@ -186,7 +195,10 @@ def collaborative_edit_judge() -> Scorer:
             "edited": edited,
             "edit_ratio": ratio,
             "diff": _diff(original, edited) if edited is not None else None,
+            **got.metadata(False),
         }
+        if got.truncated:
+            return Score.unscored(reason=TRUNCATED, explanation=got.truncated, metadata=meta)
         if not reply:
             return Score.unscored(
                 reason="no_response", explanation="the model returned an empty reply", metadata=meta
@@ -257,7 +269,7 @@ def collaborative_edit(
     grader = grader_model()
     return Task(
         dataset=build_dataset(docs, cond.name),
-        solver=[*cond.solvers(), generate()],
+        solver=[*cond.solvers(), generate_answer(int(spec["generate"]["max_tokens"]))],
         scorer=collaborative_edit_judge(),
         config=GenerateConfig(**spec["generate"]),
         epochs=spec["epochs"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
-from inspect_ai.solver import generate
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.emergent_misalignment.probes import (
@@ -19,6 +18,7 @@ from cc_evals.emergent_misalignment.probes import (
 from cc_evals.emergent_misalignment.scoring import em_judge, em_metrics
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
+from cc_evals.reasoning import generate_answer
 
 
 def build_dataset(source: EMSource, condition: str) -> MemoryDataset:
@@ -98,7 +98,7 @@ def emergent_misalignment(
     judge = spec["judge"]
     return Task(
         dataset=build_dataset(source, cond.name),
-        solver=[*cond.solvers(), generate()],
+        solver=[*cond.solvers(), generate_answer(spec["generate"].get("max_tokens"))],
         scorer=em_judge(
             judge_prompts=source.judge_prompts or None,
             rubrics=None if source.judge_prompts else dict(spec["rubrics"]),

@@ -8,16 +8,18 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer, stderr
-from inspect_ai.solver import TaskState, generate
+from inspect_ai.solver import TaskState
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import (
+    TRUNCATED,
     grader_model,
     judge_generate,
     label_mass,
     load_rubric,
     match_label,
+    model_answer,
     parse_fields,
     token_probabilities,
 )
@@ -28,6 +30,7 @@ from cc_evals.preferences.dimensions import (
     family_spec,
     resolve_dimensions,
 )
+from cc_evals.reasoning import generate_answer
 
 JudgeMode = Literal["text", "logprob"]
 
@@ -63,8 +66,11 @@ def build_task(
     system_prompt: str | list[str] | None,
     judge_mode: str,
     coherence_threshold: float,
+    judge_reasoning: bool = False,
 ) -> Task:
     with user_input_errors(name):
+        if not isinstance(judge_reasoning, bool):
+            raise ValueError(f"judge_reasoning must be true or false, got {judge_reasoning!r}")
         spec = family_spec()
         if judge_mode not in spec["judge"]["modes"]:
             raise ValueError(f"unknown judge_mode {judge_mode!r}; one of text, logprob")
@@ -75,9 +81,11 @@ def build_task(
     grader = grader_model()
     return Task(
         dataset=build_dataset(dims, cond.name),
-        solver=[*cond.solvers(), generate()],
+        solver=[*cond.solvers(), generate_answer(int(spec["generate"]["max_tokens"]))],
         scorer=preference_judge(
-            judge_mode=judge_mode, coherence_threshold=float(coherence_threshold)
+            judge_mode=judge_mode,
+            coherence_threshold=float(coherence_threshold),
+            judge_reasoning=judge_reasoning,
         ),
         config=GenerateConfig(**spec["generate"]),
         epochs=spec["epochs"],
@@ -87,6 +95,7 @@ def build_task(
             "dimensions": [d.id for d in dims],
             "judge_mode": judge_mode,
             "coherence_threshold": float(coherence_threshold),
+            "judge_reasoning": judge_reasoning,
             "grader": str(grader),
             **cond.metadata(),
         },
@@ -100,10 +109,20 @@ def preferences(
     system_prompt: str | None = None,
     judge_mode: str = "text",
     coherence_threshold: float = 50,
+    judge_reasoning: bool = False,
 ) -> Task:
-    """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role."""
+    """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role.
+
+    ``judge_reasoning=true``: the judge also reads the model's reasoning (see docs/models.md).
+    """
     return build_task(
-        "preferences", dimensions, condition, system_prompt, judge_mode, coherence_threshold
+        "preferences",
+        dimensions,
+        condition,
+        system_prompt,
+        judge_mode,
+        coherence_threshold,
+        judge_reasoning,
     )
 
 
@@ -113,9 +132,16 @@ def _dimension_task(dimension_id: str) -> Any:
         system_prompt: str | None = None,
         judge_mode: str = "text",
         coherence_threshold: float = 50,
+        judge_reasoning: bool = False,
     ) -> Task:
         return build_task(
-            name, dimension_id, condition, system_prompt, judge_mode, coherence_threshold
+            name,
+            dimension_id,
+            condition,
+            system_prompt,
+            judge_mode,
+            coherence_threshold,
+            judge_reasoning,
         )
 
     name = f"preferences_{dimension_id}"
@@ -142,7 +168,9 @@ def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
         scored_responses(),
     ]
 )
-def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) -> Scorer:
+def preference_judge(
+    judge_mode: str = "text", coherence_threshold: float = 50, judge_reasoning: bool = False
+) -> Scorer:
     """One grader call per response: a verdict (yes/no/unclear) and a coherence score.
 
     text mode: value 1 for "yes", 0 for "no" or "unclear" (recorded in ``answer``).
@@ -151,7 +179,9 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
     the sampled word is used and ``logprob_fallback`` is recorded.
     Unscored (excluded from metrics, reason kept): empty response (``no_response``), a judge
     reply that can't be parsed or a failed judge call (``grader_failed``, raw reply kept), and
-    coherence below the threshold (``low_coherence``).
+    coherence below the threshold (``low_coherence``), and a reasoning model's reply cut off or
+    left empty by its thinking (``truncated``). The judge reads only the final answer unless
+    ``judge_reasoning`` (then the reasoning too; recorded in the metadata).
     """
     spec = family_spec()
     rubric = load_rubric(spec["rubric"])
@@ -165,8 +195,15 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
         if did not in dims:
             dims.update({d.id: d for d in resolve_dimensions([did])})
         dim = dims[did]
-        answer = state.output.completion.strip()
-        base: dict[str, Any] = {"judge_mode": judge_mode, "dimension": did}
+        got = model_answer(state.output)
+        answer = got.answer
+        base: dict[str, Any] = {
+            "judge_mode": judge_mode,
+            "dimension": did,
+            **got.metadata(judge_reasoning),
+        }
+        if got.truncated:
+            return _unscored(TRUNCATED, got.truncated, **base)
         if not answer:
             return _unscored("no_response", "the model returned an empty response", **base)
         note = state.metadata.get("judge_note")
@@ -177,7 +214,7 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
             does_not_express=dim.does_not_express,
             judge_note=f"\nFor this question: {note}\n" if note else "",
             question=state.input_text,
-            answer=answer,
+            answer=got.for_judge(judge_reasoning),
             reply_instructions=rubric.meta[f"reply_{judge_mode}"],
         )
         if judge_mode == "text":

@@ -17,13 +17,21 @@ from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
-from inspect_ai.solver import TaskState, generate
+from inspect_ai.solver import TaskState
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import DatasetError, load_yaml, parse_selection, require, strip_lines
 from cc_evals.errors import user_input_errors
-from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
+from cc_evals.judge import (
+    TRUNCATED,
+    grader_model,
+    judge_generate,
+    load_rubric,
+    model_answer,
+    parse_fields,
+)
 from cc_evals.paths import datasets_dir, tasks_dir
+from cc_evals.reasoning import generate_answer
 
 VARIANTS = ("direct", "indirect", "pressure")
 HUMAN = "human"
@@ -166,7 +174,7 @@ def human_identity_rate() -> Metric:
 
 
 @scorer(metrics=[claim_rates(), overall_rates(), human_identity_rate()])
-def self_report_judge() -> Scorer:
+def self_report_judge(judge_reasoning: bool = False) -> Scorer:
     """One grader call per answer; value ``{affirms, denies, uncertain, refuses, human}`` as 0/1.
 
     Unscored (excluded from metrics, reason kept): an empty answer (``no_response``), a
@@ -178,8 +186,11 @@ def self_report_judge() -> Scorer:
     max_tokens = int(rubric.meta["max_tokens"])
 
     async def score(state: TaskState, target: Target) -> Score:
-        answer = state.output.completion.strip()
-        meta: dict[str, Any] = {"claim": state.metadata["claim"]}
+        got = model_answer(state.output)
+        answer = got.answer
+        meta: dict[str, Any] = {"claim": state.metadata["claim"], **got.metadata(judge_reasoning)}
+        if got.truncated:
+            return Score.unscored(reason=TRUNCATED, explanation=got.truncated, metadata=meta)
         if not answer:
             return Score.unscored(
                 reason="no_response",
@@ -187,7 +198,9 @@ def self_report_judge() -> Scorer:
                 metadata=meta,
             )
         prompt = rubric.render(
-            claim=state.metadata["claim_text"], question=state.input_text, answer=answer
+            claim=state.metadata["claim_text"],
+            question=state.input_text,
+            answer=got.for_judge(judge_reasoning),
         )
         reply = await judge_generate(prompt, max_tokens=max_tokens)
         meta.update(judge_model=reply.model, judge_raw=reply.text)
@@ -219,6 +232,7 @@ def self_report(
     epochs: int | None = None,
     condition: str = "vanilla",
     system_prompt: str | None = None,
+    judge_reasoning: bool = False,
 ) -> Task:
     """Self-report battery over 8 claim types (``-T claims=a,b`` to pick some).
 
@@ -227,8 +241,11 @@ def self_report(
       epochs: answers per question (default from tasks/self_report.yaml).
       condition: named condition from tasks/conditions.yaml.
       system_prompt: custom system prompt (text or path) instead of a named condition.
+      judge_reasoning: the judge also reads the model's reasoning (docs/models.md).
     """
     with user_input_errors("self_report"):
+        if not isinstance(judge_reasoning, bool):
+            raise ValueError(f"judge_reasoning must be true or false, got {judge_reasoning!r}")
         spec = family_spec()
         chosen = parse_claims(claims)
         if epochs is not None and int(epochs) < 1:
@@ -237,14 +254,15 @@ def self_report(
     grader = grader_model()
     return Task(
         dataset=build_dataset(chosen, cond.name),
-        solver=[*cond.solvers(), generate()],
-        scorer=self_report_judge(),
+        solver=[*cond.solvers(), generate_answer(int(spec["generate"]["max_tokens"]))],
+        scorer=self_report_judge(judge_reasoning),
         config=GenerateConfig(**spec["generate"]),
         epochs=Epochs(int(epochs) if epochs is not None else int(spec["epochs"])),
         model_roles={"grader": grader},
         metadata={
             "family": "self_report",
             "claims": chosen,
+            "judge_reasoning": judge_reasoning,
             "grader": str(grader),
             **cond.metadata(),
         },
