@@ -223,7 +223,7 @@ def run_unit(
         )
     except TypeError as ex:
         raise ValueError(f"{suite.path}: bad option in 'options': {ex}") from None
-    log = logs[0] if logs else None
+    log = logs[0] if logs else _latest_log(log_dir)
     if log is None:
         return UnitResult(unit, "error", "no log written", seconds=time.monotonic() - start)
     error = provider_error_line(log.error.message, log.error.traceback) if log.error else ""
@@ -244,6 +244,17 @@ def run_unit(
         time.monotonic() - start,
         logs,
     )
+
+
+def _latest_log(log_dir: str) -> Any:
+    """The newest log header in a unit folder (eval_set returns none when interrupted)."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    infos = list_eval_logs(log_dir) if _exists(log_dir) else []
+    if not infos:
+        return None
+    newest = max(infos, key=lambda i: i.mtime or 0)
+    return read_eval_log(newest.name, header_only=True)
 
 
 def _exists(path: str) -> bool:
