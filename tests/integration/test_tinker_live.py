@@ -46,6 +46,8 @@ def test_one_preference_dimension_through_the_tinker_provider(
             str(tmp_path),
             "--display",
             "none",
+            "--max-retries",
+            "2",
         ],
         env=env,
         capture_output=True,
