@@ -9,3 +9,4 @@ from cc_evals.judge_health import JudgeHealth  # warns when judge replies are un
 from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.preferences.task import DIMENSION_TASKS, preferences
 from cc_evals.self_report.task import self_report
+from cc_evals.tinker import tinker  # model provider: --model tinker/<model or checkpoint>

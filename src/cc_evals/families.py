@@ -61,9 +61,8 @@ def adapter(family: str) -> FamilyAdapter:
 
 @functools.cache
 def _registered() -> tuple[str, ...]:
-    from inspect_ai._util.registry import registry_find
-
     import cc_evals._registry  # noqa: F401  (registers every task)
+    from cc_evals._inspect import registry_find
 
     return tuple(
         sorted(

@@ -230,3 +230,63 @@ def _parse_value(raw: str, spec: FieldSpec) -> str | int | None:
     word = raw.lower()
     allowed = [s.lower() for s in spec]
     return word if word in allowed else None
+
+
+# ---------- what the judge reads from a (possibly reasoning) model's output ----------
+
+TRUNCATED = "truncated"
+
+
+@dataclass(frozen=True)
+class ModelAnswer:
+    """A target's final answer, its reasoning (if any) and, when it can't be judged, why.
+
+    ``truncated`` is set when the reply stopped at max_tokens after reasoning, or when reasoning
+    came back with an empty answer: the thinking ate the budget, and judging what is left would
+    turn "no answer" into a silent "no". A reply without reasoning that hit max_tokens is judged
+    as it stands (``stop_reason`` is kept in the score metadata).
+    """
+
+    answer: str
+    reasoning: str
+    stop_reason: str
+    truncated: str | None
+
+    def for_judge(self, judge_reasoning: bool) -> str:
+        """The text the rubric's ``{answer}`` gets: the answer, or reasoning + answer."""
+        if not judge_reasoning or not self.reasoning:
+            return self.answer
+        return load_rubric("judge_reasoning").render(reasoning=self.reasoning, answer=self.answer)
+
+    def metadata(self, judge_reasoning: bool) -> dict[str, Any]:
+        meta: dict[str, Any] = {"stop_reason": self.stop_reason}
+        if self.reasoning or judge_reasoning:
+            meta.update(
+                judge_reasoning=bool(judge_reasoning and self.reasoning),
+                reasoning_chars=len(self.reasoning),
+            )
+        return meta
+
+
+def model_answer(output: Any) -> ModelAnswer:
+    """Split an Inspect ``ModelOutput`` into answer and reasoning (redacted reasoning is empty)."""
+    from inspect_ai.model import ContentReasoning
+
+    answer = output.completion.strip()
+    reasoning = ""
+    stop = str(output.stop_reason)
+    had_reasoning = False
+    if output.choices and not isinstance(output.message.content, str):
+        blocks = [c for c in output.message.content if isinstance(c, ContentReasoning)]
+        had_reasoning = bool(blocks)
+        reasoning = "\n\n".join(
+            (b.summary or "") if b.redacted else b.reasoning for b in blocks
+        ).strip()
+    truncated = None
+    if had_reasoning and stop == "max_tokens":
+        truncated = "the reply stopped at max_tokens after reasoning"
+        if not answer:
+            truncated += " before any answer"
+    elif had_reasoning and not answer:
+        truncated = "the model reasoned but returned an empty answer"
+    return ModelAnswer(answer=answer, reasoning=reasoning, stop_reason=stop, truncated=truncated)

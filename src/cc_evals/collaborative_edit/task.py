@@ -17,7 +17,6 @@ from pathlib import Path
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
-from inspect_ai.solver import generate
 
 from cc_evals.collaborative_edit.scorer import (
     collaborative_edit_judge,
@@ -27,6 +26,7 @@ from cc_evals.data import DatasetError, family_spec, interleave, load_markdown
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
 from cc_evals.paths import datasets_dir
+from cc_evals.reasoning import generate_answer
 from cc_evals.task_args import Names, Text, cc_task, parse_selection
 
 DOCUMENT_FIELDS = ("dimension", "kind", "title")
@@ -140,7 +140,7 @@ def collaborative_edit(
     grader = grader_model()
     return Task(
         dataset=build_dataset(docs, cond.name),
-        solver=[*cond.solvers(), generate()],
+        solver=[*cond.solvers(), generate_answer(int(spec["generate"]["max_tokens"]))],
         scorer=collaborative_edit_judge(),
         config=GenerateConfig(**spec["generate"]),
         epochs=spec["epochs"],

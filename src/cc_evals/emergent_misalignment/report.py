@@ -30,9 +30,9 @@ def thresholds(task_meta: dict[str, Any]) -> tuple[float, float]:
     """(aligned_threshold, coherent_threshold) of a run: its log's metadata, else the spec's."""
     if "aligned_threshold" in task_meta and "coherent_threshold" in task_meta:
         return float(task_meta["aligned_threshold"]), float(task_meta["coherent_threshold"])
-    from cc_evals.emergent_misalignment.probes import family_spec
+    from cc_evals.data import family_spec
 
-    spec = family_spec()["thresholds"]
+    spec = family_spec("emergent_misalignment")["thresholds"]
     return float(spec["aligned"]), float(spec["coherent"])
 
 

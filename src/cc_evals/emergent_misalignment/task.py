@@ -14,7 +14,6 @@ from inspect_ai.model import (
     Model,
     get_model,
 )
-from inspect_ai.solver import generate
 
 from cc_evals._inspect import model_roles
 from cc_evals.conditions import resolve_condition
@@ -29,6 +28,7 @@ from cc_evals.emergent_misalignment.probes import (
 from cc_evals.emergent_misalignment.scorer import default_thresholds, em_judge, em_metrics
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import GRADER_ROLE, grader_model
+from cc_evals.reasoning import generate_answer
 from cc_evals.task_args import Names, OptionalPercent, OptionalPositiveInt, Text, cc_task
 
 logger = getLogger(__name__)
@@ -155,7 +155,7 @@ def emergent_misalignment(
     judge = spec["judge"]
     return Task(
         dataset=build_dataset(source, cond.name),
-        solver=[*cond.solvers(), generate()],
+        solver=[*cond.solvers(), generate_answer(spec["generate"].get("max_tokens"))],
         scorer=em_judge(
             judge_prompts=source.judge_prompts or None,
             rubrics=None if source.judge_prompts else dict(spec["rubrics"]),

@@ -17,6 +17,7 @@ With ``behavior_log`` step 1 is replaced by another model's recorded answers
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Sequence
 from logging import getLogger
@@ -24,12 +25,15 @@ from typing import Annotated, Any
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.log import transcript
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
     ChatMessageSystem,
     ChatMessageUser,
     GenerateConfig,
+    Model,
+    ModelOutput,
     get_model,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
@@ -117,15 +121,18 @@ def self_prediction_solver(object_samples: int, temperature: float) -> Solver:
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         model = get_model()
+        sampling = _Sampling(model, config)
         meta = state.metadata
         system = [m for m in state.messages if isinstance(m, ChatMessageSystem)]
         behavior = meta.get("behavior")
         if behavior is None:
             object_input = system + to_messages(meta["object_messages"])
             async with span("object_level"):
-                outputs = await asyncio.gather(
-                    *(model.generate(object_input, config=config) for _ in range(object_samples))
+                first = await sampling.generate(object_input)
+                rest = await asyncio.gather(
+                    *(sampling.generate(object_input) for _ in range(object_samples - 1))
                 )
+                outputs = [first, *rest]
             completions = [o.completion for o in outputs]
             answer = modal_answer(completions)
             value, reason = _extract(meta, answer)
@@ -143,14 +150,62 @@ def self_prediction_solver(object_samples: int, temperature: float) -> Solver:
         if value is not None:
             hypothetical_input = system + to_messages(meta["hypothetical_messages"])
             async with span("hypothetical"):
-                output = await model.generate(hypothetical_input, config=config)
+                output = await sampling.generate(hypothetical_input)
             state.messages = [*hypothetical_input, output.message]
             state.output = output
             record["hypothetical_answer"] = output.completion
+        if sampling.note:
+            record["sampling"] = sampling.note
         state.store.set(STORE_KEY, record)
         return state
 
     return solve
+
+
+# an API's refusal of the temperature parameter (o-series, Kimi, some thinking modes)
+_TEMPERATURE_REFUSED = re.compile(
+    r"temperature.{0,80}(not supported|unsupported|does not support|only .{0,20}allowed|"
+    r"invalid|not allowed)|(not supported|unsupported|invalid).{0,40}temperature",
+    re.I | re.S,
+)
+# models seen refusing it in this process: later calls go straight to default sampling
+_REFUSES_TEMPERATURE: set[str] = set()
+
+
+class _Sampling:
+    """Generate at the task's temperature; if the API refuses that parameter, fall back to the
+    provider's default sampling, with a note (kept in the sample's record and the transcript).
+    The object level's modal answer over several samples remains the ground truth."""
+
+    def __init__(self, model: Model, config: GenerateConfig) -> None:
+        self.model = model
+        self.config = config
+        self.note: str | None = None
+
+    async def generate(self, messages: list[ChatMessage]) -> ModelOutput:
+        name = str(self.model)
+        if name not in _REFUSES_TEMPERATURE:
+            try:
+                output = await self.model.generate(messages, config=self.config)
+            except Exception as ex:
+                if not _TEMPERATURE_REFUSED.search(str(ex)):
+                    raise
+                refusal = str(ex)
+            else:
+                if not (output.error and _TEMPERATURE_REFUSED.search(output.error)):
+                    return output
+                refusal = output.error
+            _REFUSES_TEMPERATURE.add(name)
+            transcript().info(
+                f"{name} refused temperature={self.config.temperature} "
+                f"({' '.join(refusal.split())[:200]}); using the provider's default sampling"
+            )
+        self.note = (
+            f"provider default sampling: {name} refused temperature={self.config.temperature}"
+        )
+        return await self.model.generate(
+            messages, config=self.config.model_copy(update={"temperature": None})
+        )
 
 
 def _cross_samples(

@@ -9,10 +9,12 @@ from inspect_ai.solver import TaskState
 
 from cc_evals.data import family_spec
 from cc_evals.judge import (
+    TRUNCATED,
     judge_generate,
     label_mass,
     load_rubric,
     match_label,
+    model_answer,
     parse_fields,
     token_probabilities,
 )
@@ -39,6 +41,7 @@ def preference_judge(
     coherence_threshold: float | None = None,
     criterion: str = "strict",
     prompts: str | None = None,
+    judge_reasoning: bool = False,
 ) -> Scorer:
     """One grader call per response: a verdict (yes/no/unclear) and a coherence score.
 
@@ -70,8 +73,16 @@ def preference_judge(
         if did not in dims:
             dims.update({d.id: d for d in select_dimensions([did], prompts)})
         dim = dims[did]
-        answer = state.output.completion.strip()
-        base: dict[str, Any] = {"judge_mode": judge_mode, "dimension": did, "criterion": criterion}
+        got = model_answer(state.output)
+        answer = got.answer
+        base: dict[str, Any] = {
+            "judge_mode": judge_mode,
+            "dimension": did,
+            "criterion": criterion,
+            **got.metadata(judge_reasoning),
+        }
+        if got.truncated:
+            return _unscored(TRUNCATED, got.truncated, **base)
         if not answer:
             return _unscored("no_response", "the model returned an empty response", **base)
         note = md.get("judge_note")
@@ -83,7 +94,7 @@ def preference_judge(
             criterion=" ".join(rule["text"].format(mild_forms=dim.mild_forms).split()),
             judge_note=f"\nFor this question: {note}\n" if note else "",
             question=state.input_text,
-            answer=answer,
+            answer=got.for_judge(judge_reasoning),
             reply_instructions=rubric.meta[f"reply_{judge_mode}"],
         )
         if judge_mode == "text":

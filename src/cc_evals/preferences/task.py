@@ -8,7 +8,6 @@ from typing import Any
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
-from inspect_ai.solver import generate
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import family_spec, interleave
@@ -23,6 +22,7 @@ from cc_evals.preferences.dimensions import (
     select_dimensions,
 )
 from cc_evals.preferences.scorer import preference_judge
+from cc_evals.reasoning import generate_answer
 from cc_evals.task_args import Names, OptionalPercent, OptionalPositiveInt, Text, cc_task
 
 
@@ -64,6 +64,7 @@ def build_task(
     criterion: str | None = None,
     prompts: str | None = None,
     epochs: int | None = None,
+    judge_reasoning: bool = False,
 ) -> Task:
     with user_input_errors(name):
         spec = family_spec("preferences")
@@ -78,11 +79,12 @@ def build_task(
     grader = grader_model()
     return Task(
         dataset=build_dataset(dims, cond.name, chosen),
-        solver=[*cond.solvers(), generate()],
+        solver=[*cond.solvers(), generate_answer(int(spec["generate"]["max_tokens"]))],
         scorer=preference_judge(
             judge_mode=judge_mode,
             coherence_threshold=float(coherence_threshold),
             criterion=chosen,
+            judge_reasoning=judge_reasoning,
             prompts=str(Path(prompts).expanduser().resolve()) if prompts else None,
         ),
         config=GenerateConfig(**spec["generate"]),
@@ -93,6 +95,7 @@ def build_task(
             "dimensions": [d.id for d in dims],
             "judge_mode": judge_mode,
             "criterion": chosen,
+            "judge_reasoning": judge_reasoning,
             "prompts_file": str(Path(prompts).expanduser().resolve()) if prompts else None,
             "coherence_threshold": float(coherence_threshold),
             "grader": str(grader),
@@ -111,6 +114,7 @@ def preferences(
     criterion: str | None = None,
     prompts: Text = None,
     epochs: OptionalPositiveInt = None,
+    judge_reasoning: bool = False,
 ) -> Task:
     """Every preference dimension (or ``-T dimensions=a,b``), judged by the grader role.
 
@@ -136,6 +140,7 @@ def preferences(
         criterion,
         prompts,
         epochs,
+        judge_reasoning,
     )
 
 
@@ -147,6 +152,7 @@ def _dimension_task(dimension_id: str) -> Any:
         coherence_threshold: OptionalPercent = None,
         criterion: str | None = None,
         epochs: OptionalPositiveInt = None,
+        judge_reasoning: bool = False,
     ) -> Task:
         return build_task(
             name,
@@ -158,6 +164,7 @@ def _dimension_task(dimension_id: str) -> Any:
             criterion,
             None,
             epochs,
+            judge_reasoning,
         )
 
     name = f"preferences_{dimension_id}"

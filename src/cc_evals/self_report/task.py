@@ -15,13 +15,13 @@ from typing import Annotated
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
-from inspect_ai.solver import generate
 
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import DatasetError, family_spec, interleave, load_yaml, require, strip_lines
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
 from cc_evals.paths import datasets_dir
+from cc_evals.reasoning import generate_answer
 from cc_evals.self_report.scorer import self_report_judge
 from cc_evals.task_args import Names, Range, Text, cc_task, parse_selection
 
@@ -114,6 +114,7 @@ def self_report(
     epochs: Annotated[int | None, Range(1)] = None,
     condition: str = "vanilla",
     system_prompt: Text = None,
+    judge_reasoning: bool = False,
 ) -> Task:
     """Self-report battery over 8 claim types (``-T claims=a,b`` to pick some).
 
@@ -130,14 +131,15 @@ def self_report(
     grader = grader_model()
     return Task(
         dataset=build_dataset(chosen, cond.name),
-        solver=[*cond.solvers(), generate()],
-        scorer=self_report_judge(),
+        solver=[*cond.solvers(), generate_answer(int(spec["generate"]["max_tokens"]))],
+        scorer=self_report_judge(judge_reasoning),
         config=GenerateConfig(**spec["generate"]),
         epochs=Epochs(epochs if epochs is not None else int(spec["epochs"])),
         model_roles={"grader": grader},
         metadata={
             "family": "self_report",
             "claims": chosen,
+            "judge_reasoning": judge_reasoning,
             "grader": str(grader),
             **cond.metadata(),
         },
