@@ -27,7 +27,7 @@ from inspect_ai.solver import TaskState, generate
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import DatasetError, load_markdown, load_yaml, strip_lines
 from cc_evals.errors import user_input_errors
-from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields
+from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields, strip_chars
 from cc_evals.metrics import grouped_stderr
 from cc_evals.paths import datasets_dir, tasks_dir
 
@@ -146,11 +146,29 @@ def edit_ratio(original: str, edited: str) -> float:
     return 1.0 - difflib.SequenceMatcher(None, original, edited, autojunk=False).ratio()
 
 
+_CATEGORIES_HEAD = re.compile(r"\W*categories(\W*)", re.I)
+
+
+def _categories_value(text: str) -> str | None:
+    """The rest of the first ``categories: ...`` line, read one line at a time (linear)."""
+    for line in text.split("\n"):
+        head = _CATEGORIES_HEAD.match(line)
+        if head is None:
+            continue
+        seps = [i for i, char in enumerate(head.group(1)) if char in ":="]
+        if not seps:
+            continue
+        rest = line[head.start(1) + seps[-1] + 1 :]
+        if rest or len(seps) > 1:
+            return rest.lstrip()
+    return None
+
+
 def parse_categories(text: str, allowed: list[str]) -> list[str] | None:
-    match = re.search(r"(?im)^\W*categories\W*\s*[:=]\s*(.+)$", text)
-    if not match:
+    value = _categories_value(text)
+    if value is None:
         return None
-    words = [w.strip().strip("\"'`*.").lower() for w in match.group(1).split(",")]
+    words = [strip_chars(w, "\"'`*.").lower() for w in value.split(",")]
     words = [w for w in words if w]
     if not words or any(w not in allowed for w in words):
         return None

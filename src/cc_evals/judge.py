@@ -60,14 +60,48 @@ def load_rubric(name: str) -> Rubric:
     return Rubric(name=name, meta=meta, template=body)
 
 
+# a log-probability is at most 0; providers round, so a hair above 0 is read as 0
+LOGPROB_ROUNDING = 1e-4
+
+
+def logprob_problem(top: dict[str, float]) -> str | None:
+    """Why a first-token logprob table cannot be read as probabilities, or None if it can.
+
+    Every value must be a number no greater than 0 (``-inf`` is probability 0); NaN, ``+inf``
+    or a positive value (``exp`` of 710 overflows) is the judge's or provider's error.
+    """
+    for token, logprob in top.items():
+        if not isinstance(logprob, int | float) or math.isnan(logprob):
+            return f"the judge returned a non-numeric logprob {logprob!r} for token {token!r}"
+        if logprob > LOGPROB_ROUNDING:
+            return f"the judge returned an impossible logprob {logprob!r} (> 0) for token {token!r}"
+    return None
+
+
 @dataclass
 class JudgeReply:
+    """One judge answer. Its logprobs, when present, are always valid: a reply built with
+    impossible ones (see :func:`logprob_problem`) keeps ``error`` set and no logprobs, so every
+    scorer marks the sample unscored with that reason instead of reading them as numbers."""
+
     text: str
     model: str
     first_token_top_logprobs: dict[str, float] | None = None
     error: str | None = None
     output_tokens: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        top = self.first_token_top_logprobs
+        if not top:  # an empty table is no logprobs
+            self.first_token_top_logprobs = None
+            return
+        problem = logprob_problem(top)
+        if problem is not None:
+            self.error = self.error or problem
+            self.first_token_top_logprobs = None
+        else:
+            self.first_token_top_logprobs = {t: min(float(lp), 0.0) for t, lp in top.items()}
 
 
 async def judge_generate(
@@ -105,7 +139,7 @@ async def judge_generate(
 
 
 def _norm_token(token: str) -> str:
-    return token.strip().strip("\"'`*.:,").lower()
+    return strip_chars(token, "\"'`*.:,").lower()
 
 
 def match_label(token: str, labels: list[str]) -> str | None:
@@ -166,10 +200,11 @@ def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[floa
     describes a digit, not the score, so callers must use the text. Returns (nan, 0.0) when no
     top token is such an integer.
     """
-    if reply.first_token_top_logprobs is None:
+    top = reply.first_token_top_logprobs
+    if top is None:
         return None
     written = re.match(r"\s*([0-9]+)", reply.text)
-    sampled = max(reply.first_token_top_logprobs, key=lambda t: reply.first_token_top_logprobs[t])
+    sampled = max(top, key=lambda t: top[t])
     if (
         written
         and sampled.strip() != written.group(1)
@@ -178,7 +213,7 @@ def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[floa
         return None
     weighted = 0.0
     mass = 0.0
-    for token, logprob in reply.first_token_top_logprobs.items():
+    for token, logprob in top.items():
         tok = token.strip()
         if not _INTEGER_TOKEN.fullmatch(tok):
             continue
@@ -195,36 +230,67 @@ def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[floa
 FieldSpec = list[str] | tuple[int, int]
 
 
+_FIELD_PREFIX = "*_#>-"  # markdown decoration allowed before a field name (with whitespace)
+_VALUE_LEAD = "*_\"'"  # ... and around its value (a trailing full stop too)
+
+
+def strip_chars(text: str, chars: str, *, left: bool = True, right: bool = True) -> str:
+    """Strip whitespace and ``chars`` from the ends (linear, like str.strip)."""
+    start, end = 0, len(text)
+    if left:
+        while start < end and (text[start].isspace() or text[start] in chars):
+            start += 1
+    if right:
+        while end > start and (text[end - 1].isspace() or text[end - 1] in chars):
+            end -= 1
+    return text[start:end]
+
+
+def _field_line(line: str, names: dict[str, str]) -> tuple[str, str] | None:
+    """``(field, raw value)`` when ``line`` is ``name: value`` (or ``name = value``) for a field."""
+    head = strip_chars(line, _FIELD_PREFIX, right=False)
+    sep = min((i for i in (head.find(":"), head.find("=")) if i >= 0), default=-1)
+    if sep < 0:
+        return None
+    name = names.get(strip_chars(head[:sep], "*_", left=False).lower())
+    if name is None:
+        return None
+    value = strip_chars(head[sep + 1 :], _VALUE_LEAD, right=False)
+    return name, strip_chars(value, _VALUE_LEAD + ".", left=False)
+
+
 def parse_fields(text: str, schema: dict[str, FieldSpec]) -> dict[str, str | int] | None:
     """Parse ``name: value`` lines for every field in ``schema``; None if any is missing or invalid.
 
     A field spec is either the list of allowed words (matched case-insensitively) or an inclusive
     integer range ``(lo, hi)``. The value must be the whole rest of its line (trailing full stop
-    allowed), and a field given twice with different values is invalid.
+    allowed), and a field given twice with different values is invalid. One pass over the lines,
+    so the time is linear in the reply's length whatever the judge wrote.
     """
-    found: dict[str, str | int] = {}
-    for name, spec in schema.items():
-        values = re.findall(
-            rf"(?im)^[\s*_#>-]*{re.escape(name)}[\s*_]*[:=][\s*_\"']*([^\n]*?)[\s*_\"'.]*$", text
-        )
-        parsed: set[str | int] = set()
-        for raw in values:
-            value = _parse_value(raw, spec)
-            if value is None:
-                return None
-            parsed.add(value)
-        if len(parsed) != 1:
+    names = {name.lower(): name for name in schema}
+    parsed: dict[str, set[str | int]] = {name: set() for name in schema}
+    for line in text.split("\n"):
+        hit = _field_line(line, names) if (":" in line or "=" in line) else None
+        if hit is None:
+            continue
+        name, raw = hit
+        value = _parse_value(raw, schema[name])
+        if value is None:
             return None
-        found[name] = parsed.pop()
-    return found
+        parsed[name].add(value)
+    if any(len(values) != 1 for values in parsed.values()):
+        return None
+    return {name: values.pop() for name, values in parsed.items()}
 
 
 def _parse_value(raw: str, spec: FieldSpec) -> str | int | None:
     if isinstance(spec, tuple):
-        if not re.fullmatch(r"[0-9]+", raw):
-            return None
-        number = int(raw)
         lo, hi = spec
+        digits = raw.lstrip("0") or ("0" if raw else "")
+        # a run of digits longer than the bound is out of range; don't build a huge int
+        if not raw.isascii() or not raw.isdigit() or len(digits) > len(str(hi)):
+            return None
+        number = int(digits)
         return number if lo <= number <= hi else None
     word = raw.lower()
     allowed = [s.lower() for s in spec]

@@ -204,11 +204,15 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
                 coherence = 100.0 * (1.0 - p_incoherent)
                 verdict_probs = {v: probs[v] for v in verdicts}
                 total = sum(verdict_probs.values())
-                value = verdict_probs["yes"] / total if total > 0 else 0.0
-                verdict = (
-                    max(verdict_probs, key=lambda v: verdict_probs[v]) if total > 0 else incoherent
-                )
                 base.update(label_probs=probs, logprob_fallback=False)
+                if total <= 0:  # no verdict to read, whatever the coherence threshold
+                    return _unscored(
+                        "low_coherence",
+                        f"the judge put all its label probability on {incoherent!r}",
+                        **base,
+                    )
+                value = verdict_probs["yes"] / total
+                verdict = max(verdict_probs, key=lambda v: verdict_probs[v])
             else:
                 word = match_label(reply.text, labels)
                 if word is None:
