@@ -189,7 +189,7 @@ def collaborative_edit_judge() -> Scorer:
     a judge reply that cannot be parsed.
     """
     spec = family_spec()
-    rubric = load_rubric(spec["rubric"])
+    rubric = load_rubric(spec["rubric"], fields=("title", "kind", "original", "reply"))
     judge_spec = spec["judge"]
     categories: list[str] = list(judge_spec["categories"])
 

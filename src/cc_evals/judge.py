@@ -11,14 +11,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import GenerateConfig, Model, get_model
 
-from cc_evals.data import DatasetError, load_markdown
-from cc_evals.paths import scorers_dir
+# re-exported: the scorers import the rubric loader from the judge module
+from cc_evals.rubrics import Rubric as Rubric
+from cc_evals.rubrics import RubricError as RubricError
+from cc_evals.rubrics import load_rubric as load_rubric
 
 DEFAULT_GRADER = "openai/gpt-4.1-2025-04-14"
 GRADER_ROLE = "grader"
@@ -34,30 +35,6 @@ def grader_model() -> Model:
             f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, "
             f"or pick another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."
         ) from None
-
-
-@dataclass(frozen=True)
-class Rubric:
-    """A judge prompt template: markdown body with ``{placeholders}`` and YAML front matter."""
-
-    name: str
-    meta: dict[str, Any]
-    template: str
-
-    def render(self, **fields: Any) -> str:
-        try:
-            return self.template.format(**fields)
-        except KeyError as ex:
-            raise ValueError(f"rubric '{self.name}' needs field {ex.args[0]!r}") from None
-
-
-@cache
-def load_rubric(name: str) -> Rubric:
-    path = scorers_dir() / f"{name}.md"
-    meta, body = load_markdown(path)
-    if "name" in meta and meta["name"] != name:
-        raise DatasetError(path, 2, f"front matter name {meta['name']!r} differs from file stem")
-    return Rubric(name=name, meta=meta, template=body)
 
 
 # a log-probability is at most 0; providers round, so a hair above 0 is read as 0

@@ -303,7 +303,10 @@ def em_judge(
     ``judge_prompts`` (set id -> score name -> prompt with ``{question}``/``{answer}``) holds
     a published file's prompts, chosen per sample by its ``judge_set`` metadata.
     """
-    loaded = {name: load_rubric(rubric) for name, rubric in (rubrics or {}).items()}
+    loaded = {
+        name: load_rubric(rubric, fields=("question", "answer"))
+        for name, rubric in (rubrics or {}).items()
+    }
     prompt_sets = judge_prompts or {}
 
     def prompts_for(state: TaskState, answer: str) -> dict[str, str]:

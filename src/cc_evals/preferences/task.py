@@ -30,6 +30,17 @@ from cc_evals.preferences.dimensions import (
 )
 
 JudgeMode = Literal["text", "logprob"]
+# what preference_judge fills into scorers/preferences.md
+RUBRIC_FIELDS = (
+    "name",
+    "description",
+    "expresses",
+    "does_not_express",
+    "judge_note",
+    "question",
+    "answer",
+    "reply_instructions",
+)
 
 
 def build_dataset(dimensions: list[Dimension], condition: str) -> MemoryDataset:
@@ -154,7 +165,7 @@ def preference_judge(judge_mode: str = "text", coherence_threshold: float = 50) 
     coherence below the threshold (``low_coherence``).
     """
     spec = family_spec()
-    rubric = load_rubric(spec["rubric"])
+    rubric = load_rubric(spec["rubric"], fields=RUBRIC_FIELDS)
     verdicts: list[str] = list(rubric.meta["verdicts"])
     incoherent: str = rubric.meta["incoherent_label"]
     min_mass = float(spec["judge"]["min_label_mass"])

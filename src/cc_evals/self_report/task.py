@@ -172,7 +172,7 @@ def self_report_judge() -> Scorer:
     Unscored (excluded from metrics, reason kept): an empty answer (``no_response``), a
     failed judge call or a reply that doesn't parse (``grader_failed``, raw reply kept).
     """
-    rubric = load_rubric(family_spec()["rubric"])
+    rubric = load_rubric(family_spec()["rubric"], fields=("claim", "question", "answer"))
     outputs: dict[str, list[str]] = rubric.meta["outputs"]
     stances = list(outputs["stance"])
     max_tokens = int(rubric.meta["max_tokens"])
