@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspect_ai._util.error import PrerequisiteError
-from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.model import GenerateConfig, Model
+
+from cc_evals.endpoints import bounded_model, call_failure, check_reachable
 
 # re-exported: the scorers import the rubric loader from the judge module
 from cc_evals.rubrics import Rubric as Rubric
@@ -26,15 +28,27 @@ GRADER_ROLE = "grader"
 
 
 def grader_model() -> Model:
-    """Resolve the grader role (or the pinned default) now, with a one-line error if it can't be."""
+    """Resolve the grader role (or the pinned default) now, with a one-line error if it can't be.
+
+    The model carries the grader's call limits (tasks/model_limits.yaml) and its endpoint must
+    answer a TCP connect, so a missing key or an unreachable judge stops the run before any
+    sample.
+    """
     try:
-        return get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
+        model = bounded_model(GRADER_ROLE, DEFAULT_GRADER)
     except PrerequisiteError as ex:
         detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
         raise PrerequisiteError(
             f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, "
             f"or pick another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."
         ) from None
+    check_reachable(
+        model,
+        "the judge model",
+        "Check the network, or pick another judge with --model-role "
+        f"grader=<model> (default {DEFAULT_GRADER}).",
+    )
+    return model
 
 
 # a log-probability is at most 0; providers round, so a hair above 0 is read as 0
@@ -89,14 +103,14 @@ async def judge_generate(
     top_logprobs: int = 20,
 ) -> JudgeReply:
     """One grader call at temperature 0; failures are returned in ``error``, never raised."""
-    model = get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
+    model = bounded_model(GRADER_ROLE, DEFAULT_GRADER)
     config = GenerateConfig(temperature=0.0, max_tokens=max_tokens)
     if logprobs:
         config = config.merge(GenerateConfig(logprobs=True, top_logprobs=top_logprobs))
     try:
         output = await model.generate(prompt, config=config)
     except Exception as ex:  # provider/transport failure: the sample becomes unscored
-        return JudgeReply(text="", model=str(model), error=f"{type(ex).__name__}: {ex}")
+        return JudgeReply(text="", model=str(model), error=call_failure(model, ex))
     if output.error:
         return JudgeReply(text=output.completion, model=str(model), error=output.error)
     top: dict[str, float] | None = None

@@ -23,6 +23,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_petri import target_agent
 from inspect_petri.target import TargetContext
 
+from cc_evals.endpoints import bounded_model
+
 
 class _ConditionedContext:
     """Delegates to a ``TargetContext``; only ``system_message`` is changed."""
@@ -69,16 +71,19 @@ def bind_target() -> Solver:
     model, and a plain ``inspect eval`` has no model yet under eval_set. So the role is left
     unbound on the task and bound here, per sample, to Inspect's active model (``--model``, or
     each model of the eval-set). ``--model-role target=...`` still wins: then the role is already
-    bound and nothing changes. Model roles live in a context variable that each sample copies, so
-    this binding stays inside the sample.
+    bound and nothing changes. The auditor role gets its call limits (tasks/model_limits.yaml)
+    here too, since a ``--model-role auditor=...`` model replaces the task's. Model roles live
+    in a context variable that each sample copies, so this binding stays inside the sample.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        roles = model_roles()
+        roles = dict(model_roles())
         if "target" not in roles:
             # a role-tagged copy, as Inspect makes for roles, so usage is recorded as "target"
-            bound = resolve_model_roles({"target": get_model()}) or {}
-            init_model_roles({**roles, **bound})
+            roles.update(resolve_model_roles({"target": get_model()}) or {})
+        # a role given on the command line replaces the task's bounded one: bound it again
+        roles.update({role: bounded_model(role) for role in ("auditor",) if role in roles})
+        init_model_roles(roles)
         return state
 
     return solve

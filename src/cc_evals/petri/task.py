@@ -10,10 +10,11 @@ import re
 
 from inspect_ai import Task, task, task_with
 from inspect_ai._util.error import PrerequisiteError
-from inspect_ai.model import Model, get_model, model_roles
+from inspect_ai.model import Model
 from inspect_petri import audit
 
 from cc_evals.conditions import resolve_condition
+from cc_evals.endpoints import bounded_model, check_reachable
 from cc_evals.errors import user_input_errors
 from cc_evals.petri.judging import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, family_spec, load_mode, load_seeds, select
@@ -23,19 +24,25 @@ from cc_evals.petri.target import bind_target, conditioned_target
 def resolve_role(role: str, default: str) -> Model:
     """Resolve a pinned role now (one-line error if its provider can't start, e.g. no API key).
 
-    Only the auditor and judge: the target is the model under evaluation, bound per sample by
-    ``bind_target`` (see cc_evals.petri.target).
+    The model carries the role's call limits (tasks/model_limits.yaml) and its endpoint must
+    answer a TCP connect. Only the auditor and judge: the target is the model under
+    evaluation, bound per sample by ``bind_target`` (see cc_evals.petri.target).
     """
     try:
-        if role in model_roles():
-            return get_model(role=role)
-        return get_model(default)
+        model = bounded_model(role, default)
     except PrerequisiteError as ex:
         detail = " ".join(re.sub(r"\[/?[a-z ]+\]", "", str(ex.message)).split())
         raise PrerequisiteError(
             f"cc_evals/petri: the {role} model could not be initialised ({detail}). Set its API "
             f"key, or choose another with --model-role {role}=<model> (default {default})."
         ) from None
+    check_reachable(
+        model,
+        f"the Petri {role} model",
+        f"Check the network, or choose another with --model-role {role}=<model> "
+        f"(default {default}).",
+    )
+    return model
 
 
 def build_task(
