@@ -181,7 +181,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with local_server(
             args.model_file, alias=alias, port=args.port, n_threads=args.threads, n_ctx=args.n_ctx
         ) as server:
-            print(f"serving {server.model_path} as '{alias}' at {server.base_url}")
+            print(
+                f"serving {server.model_path} as '{alias}' at {server.base_url} "
+                f"(sampling seed {server.seed}, fresh each start)"
+            )
             print("evaluate it from another shell, e.g.:")
             print(
                 f"  inspect eval cc_evals/self_report --model {server.model_name} "

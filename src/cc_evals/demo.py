@@ -474,6 +474,7 @@ def _run_slice(
         eval_meta: dict[str, Any] = {
             "cc_evals_demo": True,
             "target": f"{alias} via local llama.cpp server",
+            "server_seed": server.seed,
             "toy_judge": choice.toy,
             "judge": str(choice.model),
         }
