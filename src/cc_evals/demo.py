@@ -227,7 +227,8 @@ def choose_judge(judge: str, local_model: Callable[[], Model]) -> JudgeChoice:
     local toy judge. A named judge that cannot start or be reached is a one-line ValueError.
 
     A real judge carries the grader's call limits (tasks/model_limits.yaml), so the demo never
-    waits on it for long.
+    waits on it for long. It is built afresh (not Inspect's memoized instance), so the endpoint
+    checked is the one the environment names now.
     """
     key = f"{DEFAULT_GRADER.split('/')[0].upper()}_API_KEY"
     limits = role_limits(GRADER_ROLE)
@@ -235,7 +236,7 @@ def choose_judge(judge: str, local_model: Callable[[], Model]) -> JudgeChoice:
         why = "--judge local"
     elif judge == "auto":
         try:
-            model = get_model(DEFAULT_GRADER, config=limits)
+            model = get_model(DEFAULT_GRADER, config=limits, memoize=False)
         except PrerequisiteError:
             why = f"{key} is not set"
         else:
@@ -245,7 +246,7 @@ def choose_judge(judge: str, local_model: Callable[[], Model]) -> JudgeChoice:
             why = f"the default judge {problem}"
     else:
         try:
-            model = get_model(judge, config=limits)
+            model = get_model(judge, config=limits, memoize=False)
         except PrerequisiteError as ex:
             raise ValueError(f"--judge {judge}: {' '.join(str(ex.message).split())}") from None
         problem = endpoint_problem(model)
