@@ -175,3 +175,25 @@ def test_demo_falls_back_to_the_toy_judge_when_the_default_is_unreachable(
     assert choice.banner and "unreachable: connection refused" in choice.banner
     with pytest.raises(ValueError, match=r"^--judge openai/gpt-4.1-test: .* connection refused"):
         choose_judge("openai/gpt-4.1-test", lambda: pytest.fail("not local"))
+
+
+def test_a_command_line_auditor_gets_the_limits_in_each_sample() -> None:
+    import asyncio
+
+    from inspect_ai.model import model_roles
+    from inspect_ai.solver import TaskState
+
+    from cc_evals.petri.target import bind_target
+
+    async def solve() -> dict[str, Model]:
+        # as with --model-role auditor=...: a bare model replaces the task's bounded one
+        bare = get_model("mockllm/model", memoize=False)
+        init_model_roles({"auditor": bare, "target": bare})
+        state = TaskState(get_model("mockllm/model"), "s", 0, "hi", [], metadata={})
+        await bind_target()(state, None)  # type: ignore[arg-type]
+        return dict(model_roles())  # type: ignore[arg-type]
+
+    roles = contextvars.copy_context().run(asyncio.run, solve())
+    auditor = roles["auditor"]
+    assert auditor.config.max_retries == role_limits("auditor").max_retries
+    assert auditor.config.attempt_timeout == role_limits("auditor").attempt_timeout
