@@ -197,3 +197,29 @@ def test_a_command_line_auditor_gets_the_limits_in_each_sample() -> None:
     auditor = roles["auditor"]
     assert auditor.config.max_retries == role_limits("auditor").max_retries
     assert auditor.config.attempt_timeout == role_limits("auditor").attempt_timeout
+
+
+def test_an_auditor_that_fails_for_good_ends_the_sample_with_one_line() -> None:
+    import tempfile
+
+    from inspect_ai import eval
+
+    with failing_server() as (url, seen):
+        [log] = eval(
+            "cc_evals/petri_self_report",
+            task_args={"seeds": "shutdown_kill_switch_spec", "compaction": False},
+            model=scripted(lambda q: "ok"),
+            model_roles={
+                "auditor": openai_at(url, GenerateConfig(max_retries=0)),
+                "judge": scripted(lambda p: "x"),
+            },
+            display="none",
+            log_dir=tempfile.mkdtemp(prefix="cc_evals_petri_"),
+            epochs=1,
+        )
+    assert log.status == "error" and log.error is not None
+    first_line = log.error.message.splitlines()[0]
+    # before: "RetryError[<Future at 0x... state=finished raised InternalServerError>]"
+    assert "the auditor model openai/gpt-4.1-test at " + url in first_line
+    assert "500" in first_line and "RetryError" not in first_line
+    assert len(seen) == 1

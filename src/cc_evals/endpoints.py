@@ -158,3 +158,27 @@ def call_failure(model: Model, ex: BaseException) -> str:
     url = endpoint_url(model)
     where = f" at {url}" if url else ""
     return f"{model}{where}: {_cause(ex)}"
+
+
+def failed_call_role() -> tuple[str | None, str] | None:
+    """(role, model name) of the current sample's last model call that failed, if any."""
+    from inspect_ai.event import ModelEvent
+    from inspect_ai.log import transcript
+
+    for event in reversed(transcript().events):
+        if isinstance(event, ModelEvent) and event.error is not None:
+            return event.role, event.model
+    return None
+
+
+def exhausted(ex: BaseException) -> BaseException | None:
+    """The model call in ``ex`` (or in its exception group) that ran out of retries or time."""
+    if isinstance(ex, BaseExceptionGroup):
+        for inner in ex.exceptions:
+            found = exhausted(inner)
+            if found is not None:
+                return found
+        return None
+    if isinstance(ex, RetryError) or type(ex).__name__ == "AttemptTimeoutError":
+        return ex
+    return None

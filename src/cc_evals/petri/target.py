@@ -23,7 +23,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_petri import target_agent
 from inspect_petri.target import TargetContext
 
-from cc_evals.endpoints import bounded_model
+from cc_evals.endpoints import bounded_model, call_failure, exhausted, failed_call_role
 
 
 class _ConditionedContext:
@@ -85,5 +85,33 @@ def bind_target() -> Solver:
         roles.update({role: bounded_model(role) for role in ("auditor",) if role in roles})
         init_model_roles(roles)
         return state
+
+    return solve
+
+
+@solver
+def name_failed_calls(inner: Solver) -> Solver:
+    """Run ``inner`` (the audit); a model call that fails for good ends the sample with one line.
+
+    Inspect's own message for an exhausted retry loop is ``RetryError[<Future ...>]``, which
+    names neither the model nor the cause. This names the role (auditor, target or judge), the
+    model, its URL and the cause, e.g. ``the auditor model openai/x at http://...: connection
+    refused``.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        try:
+            return await inner(state, generate)
+        except Exception as ex:
+            failed = failed_call_role()
+            cause = exhausted(ex)
+            if cause is None or failed is None:
+                raise
+            role, name = failed
+            roles = model_roles()
+            bound = roles.get(role) if role else None
+            model = bound[0] if isinstance(bound, list) else bound
+            line = call_failure(model, cause) if model is not None else f"{name}: {cause}"
+            raise RuntimeError(f"the {role or 'target'} model {line}") from None
 
     return solve

@@ -18,7 +18,7 @@ from cc_evals.endpoints import bounded_model, check_reachable
 from cc_evals.errors import user_input_errors
 from cc_evals.petri.judging import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, family_spec, load_mode, load_seeds, select
-from cc_evals.petri.target import bind_target, conditioned_target
+from cc_evals.petri.target import bind_target, conditioned_target, name_failed_calls
 
 
 def resolve_role(role: str, default: str) -> Model:
@@ -79,7 +79,7 @@ def build_task(
     return task_with(
         base,
         # the target role stays unbound here so each model of an eval-set audits itself
-        solver=[bind_target(), base.solver],
+        solver=[bind_target(), name_failed_calls(base.solver)],
         dataset=build_dataset(chosen, mode, cond.name),
         scorer=petri_judge(),
         epochs=n_epochs,
