@@ -438,8 +438,9 @@ def run_demo(
         )
     except KeyboardInterrupt:  # the server is stopped by now (local_server's `with`)
         raise _interrupted(chosen, _logs_since(log_dir, started), log_dir, printer) from None
-    if any(log.status == "cancelled" for log in logs):  # Inspect's own Ctrl-C handling
-        raise _interrupted(chosen, logs, log_dir, printer)
+    # Inspect's own Ctrl-C handling: cancelled logs, or (caught early) no logs at all
+    if len(logs) < len(chosen) or any(log.status == "cancelled" for log in logs):
+        raise _interrupted(chosen, logs or _logs_since(log_dir, started), log_dir, printer)
     printer("\n" + summarize(logs))
     if choice.banner:
         printer(loud(choice.banner))
