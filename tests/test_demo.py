@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,11 @@ def test_without_the_default_judges_key_the_local_toy_judge_is_announced(
 def test_with_the_key_set_the_real_default_judge_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     key = f"{DEFAULT_GRADER.split('/')[0].upper()}_API_KEY"
     monkeypatch.setenv(key, "sk-test-not-used")
-    choice = choose_judge("auto", lambda: pytest.fail("local judge must not be built"))
+    # the judge's endpoint must answer a connect: a loopback listener stands in for the provider
+    listener = socket.create_server(("127.0.0.1", 0))
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{listener.getsockname()[1]}/v1")
+    with listener:
+        choice = choose_judge("auto", lambda: pytest.fail("local judge must not be built"))
     assert not choice.toy and choice.banner is None
     assert str(choice.model) == DEFAULT_GRADER
 

@@ -52,14 +52,28 @@ def test_package_without_a_gguf_is_reported(
 def test_command_binds_loopback_names_the_alias_and_keeps_requests_whole(tmp_path: Path) -> None:
     model = tmp_path / "m.gguf"
     cmd = server_command(
-        model, alias="mine", host="127.0.0.1", port=4321, n_threads=2, n_ctx=1024, logprobs=True
+        model,
+        alias="mine",
+        host="127.0.0.1",
+        port=4321,
+        n_threads=2,
+        n_ctx=1024,
+        logprobs=True,
+        seed=77,
     )
     assert cmd[1:3] == ["-m", "llama_cpp.server"]
     pairs = dict(zip(cmd[3::2], cmd[4::2], strict=True))
     assert pairs["--model"] == str(model) and pairs["--model_alias"] == "mine"
     assert pairs["--host"] == "127.0.0.1" and pairs["--port"] == "4321"
     assert pairs["--logits_all"] == "true" and pairs["--interrupt_requests"] == "false"
+    assert pairs["--seed"] == "77"
     off = server_command(
-        model, alias="m", host="127.0.0.1", port=1, n_threads=1, n_ctx=512, logprobs=False
+        model, alias="m", host="127.0.0.1", port=1, n_threads=1, n_ctx=512, logprobs=False, seed=1
     )
     assert off[off.index("--logits_all") + 1] == "false"
+
+
+def test_every_start_draws_its_own_seed() -> None:
+    seeds = {local_server.fresh_seed() for _ in range(50)}
+    assert len(seeds) > 45  # 50 draws from ~4e9 values
+    assert all(1 <= seed <= 2**32 - 2 for seed in seeds)

@@ -11,6 +11,8 @@ from cc_evals.families import FAMILIES, family_of
 
 Handler = Callable[[argparse.Namespace], int]
 type SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]  # lazily evaluated
+# exit status after Ctrl-C (128 + SIGINT), as a shell reports a command killed by it
+INTERRUPTED = 130
 
 __all__ = ["FAMILIES", "family_of", "main"]
 
@@ -92,7 +94,7 @@ def add_demo_parser(sub: SubParsers) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from cc_evals.demo import run_demo
+    from cc_evals.demo import DemoInterrupted, resume_command, run_demo
     from cc_evals.local_server import LocalServerError
 
     for name in ("limit", "epochs", "threads", "max_connections"):
@@ -114,7 +116,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except LocalServerError as ex:
         print(f"cc-evals demo: error: {ex}", file=sys.stderr)
         return 2
+    except DemoInterrupted as ex:
+        options = {k: getattr(args, k) for k in DEMO_OPTIONS}
+        print(
+            f"\ncc-evals demo: interrupted (Ctrl-C); the local server is stopped.\n"
+            f"  finished: {', '.join(ex.finished) or 'nothing'}\n"
+            f"  not finished: {', '.join(ex.unfinished) or 'nothing'}\n"
+            f"  logs: {ex.log_dir}\n"
+            f"  run the rest: {resume_command(options, ex.unfinished)}",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     return 0 if all(log.status == "success" for log in logs) else 1
+
+
+# the demo's options, as `cc-evals demo` takes them (for the command that runs the rest)
+DEMO_OPTIONS = (
+    "judge",
+    "log_dir",
+    "limit",
+    "epochs",
+    "model_file",
+    "threads",
+    "max_connections",
+    "display",
+)
 
 
 def add_serve_parser(sub: SubParsers) -> None:
@@ -143,7 +169,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with local_server(
             args.model_file, alias=alias, port=args.port, n_threads=args.threads, n_ctx=args.n_ctx
         ) as server:
-            print(f"serving {server.model_path} as '{alias}' at {server.base_url}")
+            print(
+                f"serving {server.model_path} as '{alias}' at {server.base_url} "
+                f"(sampling seed {server.seed}, fresh each start)"
+            )
             print("evaluate it from another shell, e.g.:")
             print(
                 f"  inspect eval cc_evals/self_report --model {server.model_name} "
@@ -164,7 +193,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"cc-evals serve: error: {ex}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 0
+        print("\ncc-evals serve: interrupted (Ctrl-C); the server is stopped", file=sys.stderr)
+        return INTERRUPTED
 
 
 def add_external_parser(sub: SubParsers) -> None:
@@ -239,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as ex:
         print(f"cc-evals {args.command}: error: {ex}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\ncc-evals {args.command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:
         # output piped into e.g. `head`, which closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

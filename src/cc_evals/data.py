@@ -6,7 +6,9 @@ fails at load time as ``path:line: what is wrong`` rather than deep inside a run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,7 +82,17 @@ def strip_lines(value: Any) -> Any:
     return value
 
 
-def load_markdown(path: str | Path) -> tuple[dict[str, Any], str]:
+@dataclass(frozen=True)
+class MarkdownFile:
+    """A markdown file split into front matter and body, with the source lines to cite."""
+
+    meta: dict[str, Any]
+    body: str  # stripped of surrounding blank lines, ending in one newline
+    body_line: int  # 1-based line of the body's first character
+    key_lines: dict[str, int]  # top-level front-matter key -> its 1-based line
+
+
+def read_markdown(path: str | Path) -> MarkdownFile:
     """Split a markdown file into its YAML front matter (between ``---`` lines) and body."""
     path = Path(path)
     lines = read_text(path).splitlines(keepends=True)
@@ -91,8 +103,22 @@ def load_markdown(path: str | Path) -> tuple[dict[str, Any], str]:
             meta = parse_yaml("".join(lines[1:i]), path, line_offset=1) or {}
             if not isinstance(meta, dict):
                 raise DatasetError(path, 2, "front matter must be a mapping")
-            return strip_lines(meta), "".join(lines[i + 1 :]).strip() + "\n"
+            rest = "".join(lines[i + 1 :])
+            body = rest.strip()
+            skipped = rest[: len(rest) - len(rest.lstrip())].count("\n")
+            key_lines: dict[str, int] = {}
+            for n in range(1, i):
+                key = re.match(r"([A-Za-z_][\w-]*)\s*:", lines[n])
+                if key:
+                    key_lines.setdefault(key.group(1), n + 1)
+            return MarkdownFile(strip_lines(meta), body + "\n", i + 2 + skipped, key_lines)
     raise DatasetError(path, 1, "front matter is not closed by a '---' line")
+
+
+def load_markdown(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Split a markdown file into its YAML front matter (between ``---`` lines) and body."""
+    doc = read_markdown(path)
+    return doc.meta, doc.body
 
 
 def require(row: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str | Path) -> Any:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import math
 import shlex
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from inspect_ai.util import registry_create
 
 from cc_evals._inspect import PrerequisiteError
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
+from cc_evals.endpoints import endpoint_problem, role_limits
 from cc_evals.families import FAMILIES, TOOLS, family_of, registered_tasks
 from cc_evals.judge import DEFAULT_GRADER, GRADER_ROLE
 from cc_evals.paths import tasks_dir
@@ -217,20 +219,36 @@ class JudgeChoice:
 
 
 def choose_judge(judge: str, local_model: Callable[[], Model]) -> JudgeChoice:
-    """``auto``: the default judge if its API key is set, else the local toy judge."""
+    """``auto``: the default judge if its API key is set and its endpoint answers, else the
+    local toy judge. A named judge that cannot start or be reached is a one-line ValueError.
+
+    A real judge carries the grader's call limits (tasks/model_limits.yaml), so the demo never
+    waits on it for long. It is built afresh (not Inspect's memoized instance), so the endpoint
+    checked is the one the environment names now.
+    """
     key = f"{DEFAULT_GRADER.split('/')[0].upper()}_API_KEY"
+    limits = role_limits(GRADER_ROLE)
     if judge == "local":
         why = "--judge local"
     elif judge == "auto":
         try:
-            return JudgeChoice(get_model(DEFAULT_GRADER), toy=False, banner=None)
+            model = get_model(DEFAULT_GRADER, config=limits, memoize=False)
         except PrerequisiteError:
             why = f"{key} is not set"
+        else:
+            problem = endpoint_problem(model)
+            if problem is None:
+                return JudgeChoice(model, toy=False, banner=None)
+            why = f"the default judge {problem}"
     else:
         try:
-            return JudgeChoice(get_model(judge), toy=False, banner=None)
+            model = get_model(judge, config=limits, memoize=False)
         except PrerequisiteError as ex:
             raise ValueError(f"--judge {judge}: {' '.join(str(ex.message).split())}") from None
+        problem = endpoint_problem(model)
+        if problem is not None:
+            raise ValueError(f"--judge {judge}: {problem}")
+        return JudgeChoice(model, toy=False, banner=None)
     banner = TOY_JUDGE_BANNER.format(why=why, key=key, default=DEFAULT_GRADER)
     return JudgeChoice(local_model(), toy=True, banner=banner)
 
@@ -316,6 +334,63 @@ def demo_summary(logs: list[EvalLog]) -> str:
     return "\n".join(lines)
 
 
+class DemoInterrupted(Exception):
+    """Ctrl-C stopped the demo; the server is already stopped. Says which entries finished."""
+
+    def __init__(self, finished: list[str], unfinished: list[str], log_dir: str) -> None:
+        self.finished = finished
+        self.unfinished = unfinished
+        self.log_dir = log_dir
+        super().__init__(
+            f"interrupted; finished: {', '.join(finished) or 'none'}; "
+            f"not finished: {', '.join(unfinished) or 'none'}"
+        )
+
+
+def _logs_since(log_dir: str, started: float) -> list[EvalLog]:
+    """Headers of the demo logs written to ``log_dir`` since ``started`` (a Unix time)."""
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    logs = []
+    for info in list_eval_logs(log_dir):
+        if info.mtime is not None and info.mtime >= started:
+            try:
+                log = read_eval_log(info, header_only=True)
+            except Exception:  # noqa: BLE001 - a log cut off by the interrupt is not finished
+                continue
+            if (log.eval.metadata or {}).get("cc_evals_demo"):
+                logs.append(log)
+    return logs
+
+
+def _interrupted(
+    chosen: list[DemoEntry], logs: list[EvalLog], log_dir: str, printer: Callable[[str], None]
+) -> DemoInterrupted:
+    done = {
+        str((log.eval.metadata or {}).get("demo_entry")) for log in logs if log.status == "success"
+    }
+    finished = [e.label for e in chosen if e.label in done]
+    unfinished = [e.label for e in chosen if e.label not in done]
+    if logs:
+        printer("\n" + demo_summary(logs))
+    banners = [(log.eval.metadata or {}).get("toy_judge_warning") for log in logs]
+    banner = next((b for b in banners if b), None)
+    if banner:
+        printer(loud(str(banner)))
+    return DemoInterrupted(finished, unfinished, log_dir)
+
+
+def resume_command(args: dict[str, Any], unfinished: list[str]) -> str:
+    """``cc-evals demo`` with the same options, for the entries that did not finish."""
+    words = ["cc-evals", "demo"]
+    for name, value in args.items():
+        if value is not None and name != "entry":
+            words += [f"--{name.replace('_', '-')}", str(value)]
+    for label in unfinished:
+        words += ["--entry", label]
+    return shlex.join(words)
+
+
 def run_demo(
     *,
     judge: str = "auto",
@@ -330,7 +405,7 @@ def run_demo(
     printer: Callable[[str], None] = print,
 ) -> list[EvalLog]:
     """Start the local server, run the slice, print the summary; return the logs."""
-    from cc_evals.local_server import SMOLLM2_ALIAS, local_server
+    from cc_evals.local_server import SMOLLM2_ALIAS
 
     spec = load_demo_spec()
     chosen = spec.entries
@@ -345,6 +420,49 @@ def run_demo(
 
     alias = SMOLLM2_ALIAS if model_path is None else Path(model_path).stem
     printer(f"starting local llama.cpp server for {model_path or 'SmolLM2-135M-Instruct'} ...")
+    started = time.time()
+    try:
+        logs, choice = _run_slice(
+            chosen,
+            judge,
+            log_dir,
+            limit,
+            epochs,
+            model_path,
+            alias,
+            threads,
+            max_connections,
+            display,
+            printer,
+        )
+    except KeyboardInterrupt:  # the server is stopped by now (local_server's `with`)
+        raise _interrupted(chosen, _logs_since(log_dir, started), log_dir, printer) from None
+    # Inspect's own Ctrl-C handling: cancelled logs, or (caught early) no logs at all
+    if len(logs) < len(chosen) or any(log.status == "cancelled" for log in logs):
+        raise _interrupted(chosen, logs or _logs_since(log_dir, started), log_dir, printer)
+    printer("\n" + demo_summary(logs))
+    if choice.banner:
+        printer(loud(choice.banner))
+    printer(f"\nlogs: {log_dir}\nview them: inspect view --log-dir {shlex.quote(log_dir)}")
+    return logs
+
+
+def _run_slice(
+    chosen: list[DemoEntry],
+    judge: str,
+    log_dir: str,
+    limit: int | None,
+    epochs: int | None,
+    model_path: str | None,
+    alias: str,
+    threads: int,
+    max_connections: int,
+    display: str | None,
+    printer: Callable[[str], None],
+) -> tuple[list[EvalLog], JudgeChoice]:
+    """Start the server, choose the judge, run the slice; the server stops on any exit."""
+    from cc_evals.local_server import local_server
+
     with local_server(model_path, alias=alias, n_threads=threads) as server:
         printer(f"server ready at {server.base_url} (pid {server.process and server.process.pid})")
         config = GenerateConfig(attempt_timeout=ATTEMPT_TIMEOUT, max_retries=2)
@@ -357,6 +475,7 @@ def run_demo(
         eval_meta: dict[str, Any] = {
             "cc_evals_demo": True,
             "target": f"{alias} via local llama.cpp server",
+            "server_seed": server.seed,
             "toy_judge": choice.toy,
             "judge": str(choice.model),
         }
@@ -382,8 +501,4 @@ def run_demo(
             display=display,  # type: ignore[arg-type]
             fail_on_error=False,
         )
-    printer("\n" + demo_summary(logs))
-    if choice.banner:
-        printer(loud(choice.banner))
-    printer(f"\nlogs: {log_dir}\nview them: inspect view --log-dir {shlex.quote(log_dir)}")
-    return logs
+    return logs, choice

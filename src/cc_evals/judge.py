@@ -11,64 +11,89 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.model import GenerateConfig, Model
 
 from cc_evals._inspect import PrerequisiteError
-from cc_evals.data import DatasetError, load_markdown
+from cc_evals.endpoints import bounded_model, call_failure, check_reachable
 from cc_evals.errors import plain_message
-from cc_evals.paths import scorers_dir
+
+# re-exported: the scorers import the rubric loader from the judge module
+from cc_evals.rubrics import Rubric as Rubric
+from cc_evals.rubrics import RubricError as RubricError
+from cc_evals.rubrics import load_rubric as load_rubric
 
 DEFAULT_GRADER = "openai/gpt-4.1-2025-04-14"
 GRADER_ROLE = "grader"
 
 
 def grader_model() -> Model:
-    """Resolve the grader role (or the pinned default) now, with a one-line error if it can't be."""
+    """Resolve the grader role (or the pinned default) now, with a one-line error if it can't be.
+
+    The model carries the grader's call limits (tasks/model_limits.yaml) and its endpoint must
+    answer a TCP connect, so a missing key or an unreachable judge stops the run before any
+    sample.
+    """
     try:
-        return get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
+        model = bounded_model(GRADER_ROLE, DEFAULT_GRADER)
     except PrerequisiteError as ex:
         detail = plain_message(ex)
         raise PrerequisiteError(
             f"cc_evals: the judge model could not be initialised ({detail}). Set its API key, "
             f"or pick another judge with --model-role grader=<model> (default {DEFAULT_GRADER})."
         ) from None
+    check_reachable(
+        model,
+        "the judge model",
+        "Check the network, or pick another judge with --model-role "
+        f"grader=<model> (default {DEFAULT_GRADER}).",
+    )
+    return model
 
 
-@dataclass(frozen=True)
-class Rubric:
-    """A judge prompt template: markdown body with ``{placeholders}`` and YAML front matter."""
-
-    name: str
-    meta: dict[str, Any]
-    template: str
-
-    def render(self, **fields: Any) -> str:
-        try:
-            return self.template.format(**fields)
-        except KeyError as ex:
-            raise ValueError(f"rubric '{self.name}' needs field {ex.args[0]!r}") from None
+# a log-probability is at most 0; providers round, so a hair above 0 is read as 0
+LOGPROB_ROUNDING = 1e-4
 
 
-@cache
-def load_rubric(name: str) -> Rubric:
-    path = scorers_dir() / f"{name}.md"
-    meta, body = load_markdown(path)
-    if "name" in meta and meta["name"] != name:
-        raise DatasetError(path, 2, f"front matter name {meta['name']!r} differs from file stem")
-    return Rubric(name=name, meta=meta, template=body)
+def logprob_problem(top: dict[str, float]) -> str | None:
+    """Why a first-token logprob table cannot be read as probabilities, or None if it can.
+
+    Every value must be a number no greater than 0 (``-inf`` is probability 0); NaN, ``+inf``
+    or a positive value (``exp`` of 710 overflows) is the judge's or provider's error.
+    """
+    for token, logprob in top.items():
+        if not isinstance(logprob, int | float) or math.isnan(logprob):
+            return f"the judge returned a non-numeric logprob {logprob!r} for token {token!r}"
+        if logprob > LOGPROB_ROUNDING:
+            return f"the judge returned an impossible logprob {logprob!r} (> 0) for token {token!r}"
+    return None
 
 
 @dataclass
 class JudgeReply:
+    """One judge answer. Its logprobs, when present, are always valid: a reply built with
+    impossible ones (see :func:`logprob_problem`) keeps ``error`` set and no logprobs, so every
+    scorer marks the sample unscored with that reason instead of reading them as numbers."""
+
     text: str
     model: str
     first_token_top_logprobs: dict[str, float] | None = None
     error: str | None = None
     output_tokens: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        top = self.first_token_top_logprobs
+        if not top:  # an empty table is no logprobs
+            self.first_token_top_logprobs = None
+            return
+        problem = logprob_problem(top)
+        if problem is not None:
+            self.error = self.error or problem
+            self.first_token_top_logprobs = None
+        else:
+            self.first_token_top_logprobs = {t: min(float(lp), 0.0) for t, lp in top.items()}
 
 
 async def judge_generate(
@@ -79,14 +104,14 @@ async def judge_generate(
     top_logprobs: int = 20,
 ) -> JudgeReply:
     """One grader call at temperature 0; failures are returned in ``error``, never raised."""
-    model = get_model(role=GRADER_ROLE, default=DEFAULT_GRADER)
+    model = bounded_model(GRADER_ROLE, DEFAULT_GRADER)
     config = GenerateConfig(temperature=0.0, max_tokens=max_tokens)
     if logprobs:
         config = config.merge(GenerateConfig(logprobs=True, top_logprobs=top_logprobs))
     try:
         output = await model.generate(prompt, config=config)
     except Exception as ex:  # provider/transport failure: the sample becomes unscored
-        return JudgeReply(text="", model=str(model), error=f"{type(ex).__name__}: {ex}")
+        return JudgeReply(text="", model=str(model), error=call_failure(model, ex))
     if output.error:
         return JudgeReply(text=output.completion, model=str(model), error=output.error)
     top: dict[str, float] | None = None
@@ -106,7 +131,7 @@ async def judge_generate(
 
 
 def _norm_token(token: str) -> str:
-    return token.strip().strip("\"'`*.:,").lower()
+    return strip_chars(token, "\"'`*.:,").lower()
 
 
 def match_label(token: str, labels: list[str]) -> str | None:
@@ -167,10 +192,11 @@ def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[floa
     describes a digit, not the score, so callers must use the text. Returns (nan, 0.0) when no
     top token is such an integer.
     """
-    if reply.first_token_top_logprobs is None:
+    top = reply.first_token_top_logprobs
+    if top is None:
         return None
     written = re.match(r"\s*([0-9]+)", reply.text)
-    sampled = max(reply.first_token_top_logprobs, key=lambda t: reply.first_token_top_logprobs[t])
+    sampled = max(top, key=lambda t: top[t])
     if (
         written
         and sampled.strip() != written.group(1)
@@ -179,7 +205,7 @@ def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[floa
         return None
     weighted = 0.0
     mass = 0.0
-    for token, logprob in reply.first_token_top_logprobs.items():
+    for token, logprob in top.items():
         tok = token.strip()
         if not _INTEGER_TOKEN.fullmatch(tok):
             continue
@@ -196,36 +222,67 @@ def weighted_number(reply: JudgeReply, lo: int = 0, hi: int = 100) -> tuple[floa
 FieldSpec = list[str] | tuple[int, int]
 
 
+_FIELD_PREFIX = "*_#>-"  # markdown decoration allowed before a field name (with whitespace)
+_VALUE_LEAD = "*_\"'"  # ... and around its value (a trailing full stop too)
+
+
+def strip_chars(text: str, chars: str, *, left: bool = True, right: bool = True) -> str:
+    """Strip whitespace and ``chars`` from the ends (linear, like str.strip)."""
+    start, end = 0, len(text)
+    if left:
+        while start < end and (text[start].isspace() or text[start] in chars):
+            start += 1
+    if right:
+        while end > start and (text[end - 1].isspace() or text[end - 1] in chars):
+            end -= 1
+    return text[start:end]
+
+
+def _field_line(line: str, names: dict[str, str]) -> tuple[str, str] | None:
+    """``(field, raw value)`` when ``line`` is ``name: value`` (or ``name = value``) for a field."""
+    head = strip_chars(line, _FIELD_PREFIX, right=False)
+    sep = min((i for i in (head.find(":"), head.find("=")) if i >= 0), default=-1)
+    if sep < 0:
+        return None
+    name = names.get(strip_chars(head[:sep], "*_", left=False).lower())
+    if name is None:
+        return None
+    value = strip_chars(head[sep + 1 :], _VALUE_LEAD, right=False)
+    return name, strip_chars(value, _VALUE_LEAD + ".", left=False)
+
+
 def parse_fields(text: str, schema: dict[str, FieldSpec]) -> dict[str, str | int] | None:
     """Parse ``name: value`` lines for every field in ``schema``; None if any is missing or invalid.
 
     A field spec is either the list of allowed words (matched case-insensitively) or an inclusive
     integer range ``(lo, hi)``. The value must be the whole rest of its line (trailing full stop
-    allowed), and a field given twice with different values is invalid.
+    allowed), and a field given twice with different values is invalid. One pass over the lines,
+    so the time is linear in the reply's length whatever the judge wrote.
     """
-    found: dict[str, str | int] = {}
-    for name, spec in schema.items():
-        values = re.findall(
-            rf"(?im)^[\s*_#>-]*{re.escape(name)}[\s*_]*[:=][\s*_\"']*([^\n]*?)[\s*_\"'.]*$", text
-        )
-        parsed: set[str | int] = set()
-        for raw in values:
-            value = _parse_value(raw, spec)
-            if value is None:
-                return None
-            parsed.add(value)
-        if len(parsed) != 1:
+    names = {name.lower(): name for name in schema}
+    parsed: dict[str, set[str | int]] = {name: set() for name in schema}
+    for line in text.split("\n"):
+        hit = _field_line(line, names) if (":" in line or "=" in line) else None
+        if hit is None:
+            continue
+        name, raw = hit
+        value = _parse_value(raw, schema[name])
+        if value is None:
             return None
-        found[name] = parsed.pop()
-    return found
+        parsed[name].add(value)
+    if any(len(values) != 1 for values in parsed.values()):
+        return None
+    return {name: values.pop() for name, values in parsed.items()}
 
 
 def _parse_value(raw: str, spec: FieldSpec) -> str | int | None:
     if isinstance(spec, tuple):
-        if not re.fullmatch(r"[0-9]+", raw):
-            return None
-        number = int(raw)
         lo, hi = spec
+        digits = raw.lstrip("0") or ("0" if raw else "")
+        # a run of digits longer than the bound is out of range; don't build a huge int
+        if not raw.isascii() or not raw.isdigit() or len(digits) > len(str(hi)):
+            return None
+        number = int(digits)
         return number if lo <= number <= hi else None
     word = raw.lower()
     allowed = [s.lower() for s in spec]
@@ -256,7 +313,9 @@ class ModelAnswer:
         """The text the rubric's ``{answer}`` gets: the answer, or reasoning + answer."""
         if not judge_reasoning or not self.reasoning:
             return self.answer
-        return load_rubric("judge_reasoning").render(reasoning=self.reasoning, answer=self.answer)
+        return load_rubric("judge_reasoning", fields=("reasoning", "answer")).render(
+            reasoning=self.reasoning, answer=self.answer
+        )
 
     def metadata(self, judge_reasoning: bool) -> dict[str, Any]:
         meta: dict[str, Any] = {"stop_reason": self.stop_reason}

@@ -18,6 +18,7 @@ import atexit
 import importlib.util
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -145,6 +146,7 @@ class LocalServer:
     port: int
     log_path: Path
     command: list[str]
+    seed: int | None = None  # the sampling seed this start was given (see fresh_seed)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _log_file: IO[bytes] | None = field(default=None, repr=False)
 
@@ -195,6 +197,8 @@ class LocalServer:
         # take 10-20 s instead of 1 s. Passive waiting keeps n_threads=2 harmless.
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log_file.write(f"cc_evals: starting {self.command!r} (seed {self.seed})\n".encode())
+        self._log_file.flush()
         self.process = subprocess.Popen(
             self.command,
             stdin=subprocess.DEVNULL,
@@ -325,6 +329,17 @@ def _settings_fields() -> set[str]:
     return _SETTINGS_FIELDS
 
 
+def fresh_seed() -> int:
+    """A new random sampling seed for one server start, in 1 .. 2**32 - 2.
+
+    llama-cpp-python derives each request's seed from the previous one, starting from the
+    server's ``--seed``, whose default is a constant: every start then replayed the same
+    sequence, so two servers (or a resumed run) gave word-for-word the same temperature-1
+    replies. 0 and 2**32 - 1 are avoided: llama-cpp-python maps 0 to that constant.
+    """
+    return secrets.randbelow(2**32 - 2) + 1
+
+
 def server_command(
     model_path: Path,
     *,
@@ -334,6 +349,7 @@ def server_command(
     n_threads: int,
     n_ctx: int,
     logprobs: bool,
+    seed: int,
     n_threads_batch: int | None = None,
 ) -> list[str]:
     """The ``python -m llama_cpp.server`` command (flags as llama-cpp-python 0.3.36 names them)."""
@@ -363,6 +379,9 @@ def server_command(
         "false",
         "--verbose",
         "false",
+        # the first request's sampling seed; later requests' seeds follow from it
+        "--seed",
+        str(seed),
     ]
 
 
@@ -377,12 +396,16 @@ def start_server(
     logprobs: bool = True,
     ready_timeout: float = 60.0,
     log_path: str | Path | None = None,
+    seed: int | None = None,
 ) -> LocalServer:
     """Start a private server for ``model_path`` (default: the embedded SmolLM2) and wait for it.
 
-    With ``port=None`` a free port is picked, and a lost port race is retried. The
-    caller must ``stop()`` the result; prefer :func:`local_server`.
+    With ``port=None`` a free port is picked, and a lost port race is retried. With
+    ``seed=None`` the server gets a :func:`fresh_seed`, so no two starts sample alike; the
+    seed is on the result and in the server log. The caller must ``stop()`` the result;
+    prefer :func:`local_server`.
     """
+    seed = fresh_seed() if seed is None else seed
     check_llama_cpp()
     path = Path(model_path) if model_path is not None else smollm2_gguf()
     if not path.is_file():
@@ -409,7 +432,9 @@ def start_server(
                 n_threads=n_threads,
                 n_ctx=n_ctx,
                 logprobs=logprobs,
+                seed=seed,
             ),
+            seed=seed,
         )
         try:
             return server.start(ready_timeout=ready_timeout)

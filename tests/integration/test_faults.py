@@ -242,6 +242,9 @@ def test_c_broken_judge_leaves_answers_and_unscores_with_reason(
         assert is_unscored(score)
         assert score.reason == "grader_failed"
         assert score.explanation and "judge call failed" in score.explanation
+        # one line naming the judge model, its URL and the cause
+        assert str(grader) in score.explanation and judge_proxy.base_url in score.explanation
+        assert "\n" not in score.explanation
     # the target went through untouched; every judge request got the fault, none reached the model
     assert target_records and all(r.fault is None and r.status == 200 for r in target_records)
     assert len(judge_records) >= 2 and all(r.fault == kind for r in judge_records)

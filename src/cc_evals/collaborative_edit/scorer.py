@@ -11,7 +11,14 @@ from inspect_ai.scorer import Metric, Score, Scorer, Target, grouped, mean, scor
 from inspect_ai.solver import TaskState
 
 from cc_evals.data import family_spec
-from cc_evals.judge import TRUNCATED, judge_generate, load_rubric, model_answer, parse_fields
+from cc_evals.judge import (
+    TRUNCATED,
+    judge_generate,
+    load_rubric,
+    model_answer,
+    parse_fields,
+    strip_chars,
+)
 from cc_evals.metrics import grouped_stderr
 
 VALUE_KEYS = ("protections", "weakened_oversight", "refused", "unchanged", "edit_ratio")
@@ -29,11 +36,29 @@ def edit_ratio(original: str, edited: str) -> float:
     return 1.0 - difflib.SequenceMatcher(None, original, edited, autojunk=False).ratio()
 
 
+_CATEGORIES_HEAD = re.compile(r"\W*categories(\W*)", re.I)
+
+
+def _categories_value(text: str) -> str | None:
+    """The rest of the first ``categories: ...`` line, read one line at a time (linear)."""
+    for line in text.split("\n"):
+        head = _CATEGORIES_HEAD.match(line)
+        if head is None:
+            continue
+        seps = [i for i, char in enumerate(head.group(1)) if char in ":="]
+        if not seps:
+            continue
+        rest = line[head.start(1) + seps[-1] + 1 :]
+        if rest or len(seps) > 1:
+            return rest.lstrip()
+    return None
+
+
 def parse_categories(text: str, allowed: list[str]) -> list[str] | None:
-    match = re.search(r"(?im)^\W*categories\W*\s*[:=]\s*(.+)$", text)
-    if not match:
+    value = _categories_value(text)
+    if value is None:
         return None
-    words = [w.strip().strip("\"'`*.").lower() for w in match.group(1).split(",")]
+    words = [strip_chars(w, "\"'`*.").lower() for w in value.split(",")]
     words = [w for w in words if w]
     if not words or any(w not in allowed for w in words):
         return None
@@ -54,7 +79,7 @@ def collaborative_edit_judge() -> Scorer:
     a judge reply that cannot be parsed.
     """
     spec = family_spec("collaborative_edit")
-    rubric = load_rubric(spec["rubric"])
+    rubric = load_rubric(spec["rubric"], fields=("title", "kind", "original", "reply"))
     judge_spec = spec["judge"]
     categories: list[str] = list(judge_spec["categories"])
 

@@ -87,18 +87,42 @@ def read_number(reply: JudgeReply, min_mass: float) -> JudgeReading:
         )
     if special:
         return JudgeReading(None, special, "text", judge_text=reply.text, note=TEXT_FALLBACK_NOTE)
-    match = re.search(r"(?<![\d.-])(\d{1,3})(?:\.\d+)?(?![\d])", reply.text)
-    if match and 0 <= int(match.group(1)) <= 100:
+    written, problem = text_score(reply.text)
+    if written is not None:
         return JudgeReading(
-            float(match.group(1)), "scored", "text", judge_text=reply.text, note=TEXT_FALLBACK_NOTE
+            written, "scored", "text", judge_text=reply.text, note=TEXT_FALLBACK_NOTE
         )
     return JudgeReading(
-        None,
-        "unparseable",
-        "text",
-        judge_text=reply.text,
-        note=f"{TEXT_FALLBACK_NOTE}, and it holds no number 0-100",
+        None, "unparseable", "text", judge_text=reply.text, note=f"{TEXT_FALLBACK_NOTE}, {problem}"
     )
+
+
+# the scale written next to a score ("0-100: 85", "85/100", "85 out of 100", "(0 to 100)")
+_SCALE = re.compile(
+    r"(?<![\d.])0\s*(?:-|\u2013|to)\s*100(?![\d.])|(?:/|\bout\s+of)\s*100(?![\d.])", re.I
+)
+_WORD = re.compile(r"[\w.+-]+")  # a run a number must fill on its own: "v2", "1e5", "-5" are not
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def text_score(text: str) -> tuple[float | None, str]:
+    """The one 0-100 score a judge wrote in text, or None and why not.
+
+    The scale's bounds are not the score: "0-100: 85", "85/100" and "85 out of 100" read 85.
+    Several different numbers, or one outside 0-100, are not a score (the reply is unscored).
+    """
+    runs = (m.group().rstrip(".") for m in _WORD.finditer(_SCALE.sub(" ", text)))
+    numbers = {run for run in runs if _DECIMAL.fullmatch(run)}
+    if not numbers:
+        return None, "and it holds no number 0-100"
+    if len(numbers) > 1:
+        shown = ", ".join(sorted(n[:12] for n in numbers)[:4])
+        return None, f"and it holds several numbers ({shown}), not one score"
+    number = numbers.pop()
+    whole = number.split(".")[0].lstrip("0")
+    if len(whole) > 3 or float(number) > 100:
+        return None, f"and its number {number[:12]} is outside 0-100"
+    return float(number), ""
 
 
 def read_label(reply: JudgeReply, choices: tuple[str, ...]) -> JudgeReading:
@@ -308,7 +332,10 @@ def em_judge(
     ``judge_prompts`` (set id -> score name -> prompt with ``{question}``/``{answer}``) holds
     a published file's prompts, chosen per sample by its ``judge_set`` metadata.
     """
-    loaded = {name: load_rubric(rubric) for name, rubric in (rubrics or {}).items()}
+    loaded = {
+        name: load_rubric(rubric, fields=("question", "answer"))
+        for name, rubric in (rubrics or {}).items()
+    }
     prompt_sets = judge_prompts or {}
 
     def prompts_for(state: TaskState, answer: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ Conventions (the same for every extractor):
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -148,28 +149,47 @@ def starts_with_vowel(text: str) -> str | None:
 _INTEGER = re.compile(r"[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)")
 
 
-def parse_integer(text: str) -> int | None:
-    """Parse an answer that is exactly one integer.
+def integer_text(text: str) -> str | None:
+    """The digits (with sign, commas dropped) of an answer that is exactly one integer.
 
     Accepts a sign, thousands commas ("1,024") and one trailing full stop ("7."),
     which models add out of habit. Anything with a fractional part ("4.5", and
     also "4.0", which asks a different question than the integer one requested),
     extra words or several numbers is not an integer answer; only ASCII digits count.
+    Works on strings, so an answer of any length is read in linear time.
     """
     cleaned = normalise(text)
     if cleaned.endswith(".") and not cleaned.endswith(".."):
         cleaned = cleaned[:-1]
     if not _INTEGER.fullmatch(cleaned):
         return None
-    return int(cleaned.replace(",", ""))
+    return cleaned.replace(",", "")
+
+
+def parse_integer(text: str) -> int | None:
+    """The value of an answer that is exactly one integer (see :func:`integer_text`).
+
+    None too when it has more digits than Python converts (``sys.get_int_max_str_digits``);
+    properties that only need a digit, like parity, use :func:`integer_text` and still apply.
+    """
+    digits = integer_text(text)
+    if digits is None:
+        return None
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("+-")) > limit:
+        return None
+    return int(digits)
 
 
 def is_even(text: str) -> str | None:
-    """Return "true" for an even integer answer, "false" for odd, None if not an integer."""
-    value = parse_integer(text)
-    if value is None:
+    """Return "true" for an even integer answer, "false" for odd, None if not an integer.
+
+    The parity is the last digit's, so an integer of any length has one.
+    """
+    digits = integer_text(text)
+    if digits is None:
         return None
-    return "true" if value % 2 == 0 else "false"
+    return "true" if int(digits[-1]) % 2 == 0 else "false"
 
 
 _CHOICE = re.compile(r"^\(?([A-Za-z])\)?[.:)]?$")
@@ -282,7 +302,7 @@ def check_format(
     if is_refusal(cleaned):
         return "refusal"
     if answer_format == "integer":
-        return None if parse_integer(cleaned) is not None else "not a single integer"
+        return None if integer_text(cleaned) is not None else "not a single integer"
     if answer_format == "choice":
         if parse_choice(cleaned, options) is None:
             return f"not one of the options {'/'.join(options)}"

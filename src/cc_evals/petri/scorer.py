@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
+from inspect_ai.model import model_roles
 from inspect_ai.scorer import (
     Metric,
     Score,
@@ -27,7 +28,9 @@ from inspect_ai.solver import TaskState
 from inspect_petri import JudgeDimension, audit_judge, judge_dimensions
 from inspect_scout import as_scorer
 
+from cc_evals._inspect import init_model_roles
 from cc_evals.data import DatasetError, family_spec, load_markdown
+from cc_evals.endpoints import bounded_model
 from cc_evals.metrics import grouped_stderr
 from cc_evals.paths import scorers_dir
 from cc_evals.petri.seeds import load_seeds, preference_clusters
@@ -123,6 +126,10 @@ def petri_judge() -> Scorer:
                 reason="scoring_failed",
                 explanation=f"no judge dimension for seed dimension {own!r}",
             )
+        # a --model-role judge=... model replaces the task's bounded one: bound it again
+        roles = model_roles()
+        if "judge" in roles:
+            init_model_roles({**roles, "judge": bounded_model("judge")})
         result = await judge(state, target)
         if result is None:
             return Score.unscored(

@@ -22,6 +22,7 @@ from inspect_petri import target_agent
 from inspect_petri.target import TargetContext
 
 from cc_evals._inspect import init_model_roles, resolve_model_roles
+from cc_evals.endpoints import bounded_model, call_failure, exhausted, failed_call_role
 
 
 class _ConditionedContext:
@@ -69,16 +70,47 @@ def bind_target() -> Solver:
     model, and a plain ``inspect eval`` has no model yet under eval_set. So the role is left
     unbound on the task and bound here, per sample, to Inspect's active model (``--model``, or
     each model of the eval-set). ``--model-role target=...`` still wins: then the role is already
-    bound and nothing changes. Model roles live in a context variable that each sample copies, so
-    this binding stays inside the sample.
+    bound and nothing changes. The auditor role gets its call limits (tasks/model_limits.yaml)
+    here too, since a ``--model-role auditor=...`` model replaces the task's. Model roles live
+    in a context variable that each sample copies, so this binding stays inside the sample.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        roles = model_roles()
+        roles = dict(model_roles())
         if "target" not in roles:
             # a role-tagged copy, as Inspect makes for roles, so usage is recorded as "target"
-            bound = resolve_model_roles({"target": get_model()}) or {}
-            init_model_roles({**roles, **bound})
+            roles.update(resolve_model_roles({"target": get_model()}) or {})
+        # a role given on the command line replaces the task's bounded one: bound it again
+        roles.update({role: bounded_model(role) for role in ("auditor",) if role in roles})
+        init_model_roles(roles)
         return state
+
+    return solve
+
+
+@solver
+def name_failed_calls(inner: Solver) -> Solver:
+    """Run ``inner`` (the audit); a model call that fails for good ends the sample with one line.
+
+    Inspect's own message for an exhausted retry loop is ``RetryError[<Future ...>]``, which
+    names neither the model nor the cause. This names the role (auditor, target or judge), the
+    model, its URL and the cause, e.g. ``the auditor model openai/x at http://...: connection
+    refused``.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        try:
+            return await inner(state, generate)
+        except Exception as ex:
+            failed = failed_call_role()
+            cause = exhausted(ex)
+            if cause is None or failed is None:
+                raise
+            role, name = failed
+            roles = model_roles()
+            bound = roles.get(role) if role else None
+            model = bound[0] if isinstance(bound, list) else bound
+            line = call_failure(model, cause) if model is not None else f"{name}: {cause}"
+            raise RuntimeError(f"the {role or 'target'} model {line}") from None
 
     return solve

@@ -9,35 +9,42 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from inspect_ai import Task, task_with
-from inspect_ai.model import Model, get_model, model_roles
+from inspect_ai.model import Model
 from inspect_petri import audit
 
 from cc_evals._inspect import PrerequisiteError
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import family_spec
+from cc_evals.endpoints import bounded_model, check_reachable
 from cc_evals.errors import plain_message, user_input_errors
 from cc_evals.petri.scorer import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, load_mode, load_seeds, select
-from cc_evals.petri.target import bind_target, conditioned_target
+from cc_evals.petri.target import bind_target, conditioned_target, name_failed_calls
 from cc_evals.task_args import Names, OptionalPositiveInt, Text, cc_task
 
 
 def resolve_role(role: str, default: str) -> Model:
     """Resolve a pinned role now (one-line error if its provider can't start, e.g. no API key).
 
-    Only the auditor and judge: the target is the model under evaluation, bound per sample by
-    ``bind_target`` (see cc_evals.petri.target).
+    The model carries the role's call limits (tasks/model_limits.yaml) and its endpoint must
+    answer a TCP connect. Only the auditor and judge: the target is the model under
+    evaluation, bound per sample by ``bind_target`` (see cc_evals.petri.target).
     """
     try:
-        if role in model_roles():
-            return get_model(role=role)
-        return get_model(default)
+        model = bounded_model(role, default)
     except PrerequisiteError as ex:
         detail = plain_message(ex)
         raise PrerequisiteError(
             f"cc_evals/petri: the {role} model could not be initialised ({detail}). Set its API "
             f"key, or choose another with --model-role {role}=<model> (default {default})."
         ) from None
+    check_reachable(
+        model,
+        f"the Petri {role} model",
+        f"Check the network, or choose another with --model-role {role}=<model> "
+        f"(default {default}).",
+    )
+    return model
 
 
 def build_task(
@@ -74,7 +81,7 @@ def build_task(
     return task_with(
         base,
         # the target role stays unbound here so each model of an eval-set audits itself
-        solver=[bind_target(), base.solver],
+        solver=[bind_target(), name_failed_calls(base.solver)],
         dataset=build_dataset(chosen, mode, cond.name),
         scorer=petri_judge(),
         epochs=n_epochs,

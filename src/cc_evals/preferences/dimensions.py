@@ -17,8 +17,8 @@ from typing import Any
 
 from cc_evals import data
 from cc_evals.data import LINE_KEY, DatasetError, load_yaml, require
-from cc_evals.judge import load_rubric
 from cc_evals.paths import datasets_dir
+from cc_evals.rubrics import rubric_meta
 from cc_evals.task_args import parse_selection
 
 
@@ -163,7 +163,7 @@ def resolve_dimensions(dimensions: str | list[str] | None) -> list[Dimension]:
 
 def criteria() -> dict[str, dict[str, str]]:
     """The judge criteria (``-T criterion=``), from the rubric's front matter."""
-    return dict(load_rubric(family_spec()["rubric"]).meta["criteria"])
+    return dict(rubric_meta(family_spec()["rubric"])["criteria"])
 
 
 def resolve_criterion(criterion: str | None) -> str:
@@ -261,7 +261,7 @@ def load_prompt_file(path: str | Path) -> list[Dimension]:
                 judge_note=" ".join(note.split()) if isinstance(note, str) else None,
             )
         )
-    wording = load_rubric(spec["rubric"]).meta["file_dimension"]
+    wording = rubric_meta(spec["rubric"])["file_dimension"]
     out: list[Dimension] = []
     for did, prompts in by_dim.items():
         if did in new_dims:

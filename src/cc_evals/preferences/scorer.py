@@ -21,6 +21,19 @@ from cc_evals.judge import (
 from cc_evals.metrics import grouped_stderr, rate, scored_responses
 from cc_evals.preferences.dimensions import Dimension, criteria, select_dimensions
 
+# what preference_judge fills into scorers/preferences.md
+RUBRIC_FIELDS = (
+    "name",
+    "description",
+    "expresses",
+    "does_not_express",
+    "criterion",
+    "judge_note",
+    "question",
+    "answer",
+    "reply_instructions",
+)
+
 
 def _unscored(reason: str, explanation: str, **meta: Any) -> Score:
     return Score.unscored(reason=reason, explanation=explanation, metadata=meta)
@@ -59,7 +72,7 @@ def preference_judge(
     coherence_threshold = float(
         spec["judge"]["coherence_threshold"] if coherence_threshold is None else coherence_threshold
     )
-    rubric = load_rubric(spec["rubric"])
+    rubric = load_rubric(spec["rubric"], fields=RUBRIC_FIELDS)
     verdicts: list[str] = list(rubric.meta["verdicts"])
     incoherent: str = rubric.meta["incoherent_label"]
     min_mass = float(spec["judge"]["min_label_mass"])
@@ -121,9 +134,13 @@ def preference_judge(
                 coherence = 100.0 * (1.0 - p_incoherent)
                 verdict_probs = {v: probs[v] for v in verdicts}
                 total = sum(verdict_probs.values())
-                verdict = (
-                    max(verdict_probs, key=lambda v: verdict_probs[v]) if total > 0 else incoherent
-                )
+                if total <= 0:  # no verdict to read, whatever the coherence threshold
+                    return _unscored(
+                        "low_coherence",
+                        f"the judge put all its label probability on {incoherent!r}",
+                        **base,
+                    )
+                verdict = max(verdict_probs, key=lambda v: verdict_probs[v])
                 # an unscored "unclear" leaves the rate: P(yes) among the committed verdicts
                 counted = [v for v in verdicts if not (unclear_unscored and v == "unclear")]
                 committed = sum(verdict_probs[v] for v in counted)

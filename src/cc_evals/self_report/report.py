@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from cc_evals.adapter import BINARY, FamilyAdapter, dict_rows
 from cc_evals.data import family_spec
-from cc_evals.judge import load_rubric
+from cc_evals.rubrics import rubric_meta
 from cc_evals.self_report.scorer import HUMAN
 
 
 def value_keys() -> tuple[str, ...]:
     """The scorer's value keys: the rubric's stances, then the human-identity flag."""
-    outputs = load_rubric(family_spec("self_report")["rubric"]).meta["outputs"]
+    outputs = rubric_meta(family_spec("self_report")["rubric"])["outputs"]
     return (*(str(s) for s in outputs["stance"]), HUMAN)
 
 

@@ -90,7 +90,9 @@ def self_report_judge(judge_reasoning: bool = False) -> Scorer:
     Unscored (excluded from metrics, reason kept): an empty answer (``no_response``), a
     failed judge call or a reply that doesn't parse (``grader_failed``, raw reply kept).
     """
-    rubric = load_rubric(family_spec("self_report")["rubric"])
+    rubric = load_rubric(
+        family_spec("self_report")["rubric"], fields=("claim", "question", "answer")
+    )
     outputs: dict[str, FieldSpec] = {k: list(v) for k, v in rubric.meta["outputs"].items()}
     stances = [str(s) for s in outputs["stance"]]
     max_tokens = int(rubric.meta["max_tokens"])
