@@ -17,6 +17,7 @@ FAMILIES = [
     "introspection",
     "petri",
     "collaborative_edit",
+    "training",
 ]
 
 
@@ -214,6 +215,12 @@ def cmd_introspection_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_export_parser(sub: argparse._SubParsersAction) -> None:
+    from cc_evals.training.export import add_export_parser as add
+
+    add(sub)
+
+
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_list_parser,
     add_report_parser,
@@ -223,6 +230,7 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_serve_parser,
     add_introspection_parser,
     add_external_parser,
+    add_export_parser,
 ]
 
 

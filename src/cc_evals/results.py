@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
 
@@ -386,6 +387,10 @@ register_adapter(
     )
 )
 # A new family: one register_adapter(FamilyAdapter(family=..., item_key=..., scores=...)).
+# Families whose adapter lives in their own package: cc_evals/<family>/report.py defines ADAPTER
+# and registers it when imported (also when it is imported first and imports this module).
+for _module in ("cc_evals.training.report",):
+    import_module(_module)
 
 
 def scale_of(family: str, metric: str) -> Scale:

@@ -91,7 +91,9 @@ def parse_row(obj: Any, path: str | Path, line: int, raw: str = "") -> ChatRow:
         role = message["role"]
         if role not in ROLES:
             raise DatasetError(
-                path, line, f"message {n}: unknown role {role!r}; expected one of {', '.join(ROLES)}"
+                path,
+                line,
+                f"message {n}: unknown role {role!r}; expected one of {', '.join(ROLES)}",
             )
         try:
             pairs.append((role, _content(message["content"], n)))

@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]
 
 NGRAM = 5
 NEAR_DUPLICATE_JACCARD = 0.5
@@ -164,7 +164,8 @@ class OverlapIndex:
             return np.empty(0, dtype=np.int64)
         pos = np.searchsorted(self.vocab, keys)
         pos = np.minimum(pos, self.vocab.size - 1)
-        return pos[self.vocab[pos] == keys].astype(np.int64)
+        found: NDArray[np.int64] = pos[self.vocab[pos] == keys].astype(np.int64)
+        return found
 
     def match(self, texts: list[str]) -> list[Overlap]:
         out: list[Overlap] = []

@@ -24,7 +24,7 @@ class Question:
 
 
 def shipped_questions_path() -> Path:
-    return datasets_dir() / family_spec()["questions"]
+    return datasets_dir() / str(family_spec()["questions"])
 
 
 @cache
@@ -57,7 +57,9 @@ def load_questions(path: str | None = None) -> tuple[Question, ...]:
         out.append(Question(qid, topic, text))
     if path is None and len(out) < int(family_spec()["min_questions"]):
         raise DatasetError(
-            file, None, f"{len(out)} questions; the shipped set needs {family_spec()['min_questions']}"
+            file,
+            None,
+            f"{len(out)} questions; the shipped set needs {family_spec()['min_questions']}",
         )
     if not out:
         raise DatasetError(file, None, "no questions")

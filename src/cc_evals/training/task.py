@@ -38,7 +38,14 @@ from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 from cc_evals import stats
 from cc_evals.conditions import resolve_condition
 from cc_evals.errors import user_input_errors
-from cc_evals.judge import grader_model, judge_generate, load_rubric, parse_fields, parse_list_field
+from cc_evals.judge import (
+    FieldSpec,
+    grader_model,
+    judge_generate,
+    load_rubric,
+    parse_fields,
+    parse_list_field,
+)
 from cc_evals.paths import datasets_dir
 from cc_evals.preferences.dimensions import dimension_ids, load_dimension
 from cc_evals.training.chat import ChatRow, read_chat_file
@@ -95,7 +102,7 @@ def flag_rates() -> Metric:
         if not values:
             return {"scored": 0.0}
         return {
-            **flag_summary(values, stats.DEFAULT_CONFIDENCE),  # type: ignore[arg-type]
+            **flag_summary(values, stats.DEFAULT_CONFIDENCE),
             "scored": float(len(values)),
         }
 
@@ -143,7 +150,7 @@ def training_audit_judge() -> Scorer:
     judge call or a reply that does not parse (``grader_failed``, raw reply kept).
     """
     rubric = load_rubric(family_spec()["rubric"])
-    outputs: dict[str, list[str]] = rubric.meta["outputs"]
+    outputs: dict[str, FieldSpec] = dict(rubric.meta["outputs"])
     none_word = str(rubric.meta["none_word"])
     max_tokens = int(rubric.meta["max_tokens"])
     dimension_text = _dimension_list()
@@ -160,7 +167,9 @@ def training_audit_judge() -> Scorer:
         meta: dict[str, Any] = {"judge_model": reply.model, "judge_raw": reply.text}
         if reply.error:
             return Score.unscored(
-                reason="grader_failed", explanation=f"judge call failed: {reply.error}", metadata=meta
+                reason="grader_failed",
+                explanation=f"judge call failed: {reply.error}",
+                metadata=meta,
             )
         parsed = parse_fields(reply.text, outputs)
         dims = parse_list_field(reply.text, "dimensions", ids, none_word)
@@ -172,7 +181,7 @@ def training_audit_judge() -> Scorer:
         value = flags_from_reply(parsed, dims)
         flagged = [k for k, v in value.items() if v and k != "leaks_preference"]
         return Score(
-            value=value,  # type: ignore[arg-type]
+            value=value,
             answer=", ".join(flagged) or "clean",
             explanation=reply.text,
             metadata=meta,
@@ -191,7 +200,7 @@ def eval_overlap() -> Scorer:
         where = state.metadata.get("overlap_id")
         jac = float(state.metadata.get("overlap_jaccard", 0.0))
         return Score(
-            value=value,  # type: ignore[arg-type]
+            value=value,
             answer=kind,
             explanation=f"closest evaluation prompt {where} (Jaccard {jac:.2f})",
         )
@@ -258,7 +267,7 @@ def replay_turn() -> Solver:
 
 
 def example_data_path() -> Path:
-    return datasets_dir() / family_spec()["example_data"]
+    return datasets_dir() / str(family_spec()["example_data"])
 
 
 def _file_hash(path: Path) -> str:
