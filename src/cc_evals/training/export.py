@@ -61,7 +61,7 @@ def read_log(path: str) -> EvalLog:
     if not Path(path).expanduser().exists() and "://" not in path:
         raise FileNotFoundError(f"{path}: no such log file")
     try:
-        return read_eval_log(path)
+        return read_eval_log(path, resolve_attachments=True)
     except Exception as ex:  # noqa: BLE001 - any unreadable file is one clear message
         raise ValueError(f"{path}: cannot read as an Inspect log: {ex}") from None
 
