@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import GenerateConfig
-from live_checks import assert_real_run, full_log
+from live_checks import SHORT, assert_real_run, full_log
 
 from cc_evals.cli import main as cli_main
 from cc_evals.local_server import LocalServer
@@ -35,7 +35,7 @@ def test_distill_on_smollm2_exports_a_valid_training_file(
 ) -> None:
     questions = tmp_path / "questions.txt"
     questions.write_text("\n".join(QUESTIONS) + "\n", encoding="utf-8")
-    config = GenerateConfig(attempt_timeout=90, max_retries=1, max_tokens=48)
+    config = GenerateConfig(attempt_timeout=90, max_retries=1)
     [log] = eval(
         "cc_evals/distill",
         model=smollm2.model(config=config),
@@ -44,6 +44,7 @@ def test_distill_on_smollm2_exports_a_valid_training_file(
         log_dir=str(tmp_path / "logs"),
         max_connections=2,
         display="none",
+        **SHORT,  # eval-level settings override the task's 800-token answers
     )
     log = full_log(log)
     assert_real_run(log, expect_samples=len(QUESTIONS))
