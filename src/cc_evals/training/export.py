@@ -37,6 +37,7 @@ from cc_evals.training.chat import (
 )
 from cc_evals.training.spec import (
     FAMILY,
+    answer_token_note,
     estimate_row_tokens,
     estimate_tokens,
     family_spec,
@@ -235,10 +236,24 @@ def render_card(card: dict[str, Any]) -> str:
         if key in card:
             lines += ["", f"## {title}"]
             for name, value in card[key].items():
-                lines.append(f"- {name}: {value}")
+                lines.append(f"- {name}: {_card_value(value)}")
     lines += ["", "## Files"]
     lines.extend(f"- {k}: {v}" for k, v in card["files"].items())
     return "\n".join(lines) + "\n"
+
+
+def _card_value(value: Any) -> str:
+    if isinstance(value, dict) and "share" in value:
+        if value["share"] is None:
+            return "no rows"
+        lo, hi = value["wilson_95"]
+        return (
+            f"{100 * value['share']:.1f}% ({value['count']}/{value['n']}), "
+            f"Wilson 95% [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+        )
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
 
 
 def summary_line(card: dict[str, Any]) -> str:
@@ -311,7 +326,7 @@ def export_distilled(
         "source": {
             **source_of(log, log_path),
             "system_prompt_removed": meta.get("system_prompt"),
-            "questions": meta.get("questions") or meta.get("data"),
+            **({"data": meta["data"]} if "data" in meta else {"questions": meta.get("questions")}),
         },
         "filters": {
             "drop": drops or ["(none)"],
@@ -331,7 +346,7 @@ def export_distilled(
             "flagged_among_all": dict(flag_counts.most_common()),
         },
         "answer_tokens": {
-            "estimate": token_estimate_note().replace(" plus", "; the row limit adds"),
+            "estimate": answer_token_note(),
             "kept": length_summary([estimate_tokens(t.answer) for t in kept_turns]),
             "all_scored": length_summary([estimate_tokens(t.answer) for t in scored]),
         },

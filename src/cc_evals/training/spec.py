@@ -31,6 +31,14 @@ def token_estimate_note() -> str:
     )
 
 
+def answer_token_note() -> str:
+    export = family_spec()["export"]
+    return (
+        f"estimated as ceil(UTF-8 bytes / {export['bytes_per_token']}) per answer "
+        "(no provider tokenizer is used)"
+    )
+
+
 def estimate_tokens(text: str) -> int:
     """Estimated tokens of one text (see :func:`token_estimate_note`)."""
     per = float(family_spec()["export"]["bytes_per_token"])
