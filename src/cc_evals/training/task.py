@@ -17,7 +17,6 @@ Metrics: per flag the share of scored turns with a Wilson interval (``<flag>``, 
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -366,7 +365,3 @@ def distill(
             **cond.metadata(),
         },
     )
-
-
-def is_nan(value: object) -> bool:
-    return isinstance(value, float) and math.isnan(value)
