@@ -419,6 +419,7 @@ def test_self_prediction_rows_are_the_models_own_properties_on_held_out_items(
         assert assistant["role"] == "assistant"
         assert not any(p in user["content"] for p in held_out)
     assert card["source"]["variant"] == "self-training"
+    assert card["source"]["condition"] == "vanilla"
     assert card["rows"]["by_task_property"] == {
         "animals.first_word": 3,
         "animals.starts_with_vowel": 3,

@@ -117,6 +117,9 @@ def export_self_prediction(
             "variant": "cross-training" if for_model else "self-training",
             "behaviour_of": behavior.model,
             "to_train": for_model or behavior.model,
+            "condition": ", ".join(
+                sorted({str(meta.get("condition", "vanilla")) for _, meta, _ in behavior.samples})
+            ),
         },
         "filters": {
             "held_out": f"introspection items generated with seed {EVAL_SEED} (the default "
