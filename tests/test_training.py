@@ -506,3 +506,44 @@ def test_an_unparseable_judge_reply_leaves_the_turn_unscored_and_unexported(
     table = results.table
     assert set(table[~table["scored"]]["metric"]) == set(judge_flags())
     assert set(table[~table["scored"]]["reason"]) == {"grader_failed"}
+
+
+# ---- the README's commands ---------------------------------------------------------------------
+
+
+def readme_commands() -> list[str]:
+    """Shell commands in the family README's code blocks (continuation lines joined)."""
+    text = (Path(__file__).resolve().parents[1] / "src/cc_evals/training/README.md").read_text()
+    commands: list[str] = []
+    for block in text.split("```bash")[1:]:
+        body = block.split("```")[0].replace("\\\n", " ")
+        for line in body.splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                commands.append(line)
+    return commands
+
+
+def test_every_readme_command_parses_with_the_real_parsers() -> None:
+    import inspect as pyinspect
+    import re
+    import shlex
+
+    from inspect_ai._util.registry import registry_lookup
+
+    import cc_evals._registry  # noqa: F401
+    from cc_evals.cli import build_parser
+
+    commands = readme_commands()
+    assert len(commands) >= 10
+    for command in commands:
+        words = shlex.split(re.sub(r"<[^>]+>", "PLACEHOLDER", command))
+        if words[0] == "cc-evals":
+            build_parser().parse_args(words[1:])  # exits (fails the test) on a bad flag
+        else:
+            assert words[:2] == ["inspect", "eval"], command
+            task = registry_lookup("task", words[2])
+            params = set(pyinspect.signature(task).parameters)
+            for i, word in enumerate(words):
+                if word == "-T":
+                    assert words[i + 1].split("=")[0] in params, command
