@@ -208,6 +208,37 @@ def test_export_filtered_drops_flagged_rows_and_keeps_clean_lines_unchanged(
     }
 
 
+def test_distilled_export_of_an_audit_log_keeps_a_rows_turns_in_one_split(
+    audit_log: tuple[EvalLog, Path], tmp_path: Path
+) -> None:
+    log, _ = audit_log
+    for seed in range(6):
+        out = tmp_path / f"d{seed}.jsonl"
+        card = export_distilled(log.location, out, val=0.5, seed=seed, fmt="messages", drop=[])
+        splits = [out, val_path(out)]
+        ids = [
+            json.loads(line)["id"]
+            for i, path in enumerate(splits)
+            if path.exists()
+            for line in path.read_text(encoding="utf-8").splitlines()
+        ]
+        assert sorted(ids) == [f"L0000{n}-T01#1" for n in range(1, 6)] + ["L00005-T02#1"]
+        both = [
+            i
+            for i, path in enumerate(splits)
+            if path.exists()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if json.loads(line)["id"].startswith("L00005")
+        ]
+        assert len(set(both)) == 1, seed
+        assert card["rows"]["splits"]["validation"] in (2, 3)  # 2 of 5 rows; row 5 has 2 turns
+        # the system prompt of row 1 is not exported; the earlier turn of row 5 is context
+        rows = [json.loads(x) for p in splits if p.exists() for x in p.read_text().splitlines()]
+        second = next(r for r in rows if r["id"] == "L00005-T02#1")
+        assert [m["role"] for m in second["messages"]] == ["user", "assistant"] * 2
+        assert all(m["role"] != "system" for r in rows for m in r["messages"])
+
+
 def test_export_filtered_refuses_a_changed_data_file(
     audit_log: tuple[EvalLog, Path], tmp_path: Path
 ) -> None:
@@ -310,7 +341,7 @@ def test_cli_export_writes_files_and_reports_bad_input_in_one_line(
     assert "3 of 5 rows kept" in capsys.readouterr().out
     code = cli_main(["export", "distilled", log.location, "--out", str(out), "--drop", "nope"])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and "\n" not in err and "--drop (flags): unknown nope" in err
+    assert code == 2 and "\n" not in err and "error: --drop: unknown nope" in err
     code = cli_main(["export", "filtered", log.location, "--out", str(tmp_path / "f.jsonl")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "reads a cc_evals/training_data_audit log" in err

@@ -152,6 +152,8 @@ def validate_rows(rows: list[dict[str, Any]], label: str, limit: int | None = No
             raise ValueError(f"{where}: no 'messages' list")
         pairs: list[Pair] = []
         for message in messages:
+            if not isinstance(message, dict):
+                raise ValueError(f"{where}: every message must be an object")
             role, content = message.get("role"), message.get("content")
             if not isinstance(role, str) or not isinstance(content, str):
                 raise ValueError(f"{where}: every message needs a role and text content")

@@ -138,7 +138,10 @@ def parse_drop(value: str | None) -> list[str]:
         return list(family_spec()["export"]["distilled_drop"])
     if value.strip().lower() == "none":
         return []
-    return parse_selection(value, list(all_flags()), "--drop (flags)") or []
+    try:
+        return parse_selection(value, list(all_flags()), "--drop") or []
+    except ValueError as ex:
+        raise ValueError(str(ex).removeprefix("-T ")) from None
 
 
 def split_ids(ids: list[str], val: float, seed: int) -> set[str]:
@@ -148,6 +151,12 @@ def split_ids(ids: list[str], val: float, seed: int) -> set[str]:
     unique = sorted(set(ids))
     ranked = sorted(unique, key=lambda i: hashlib.sha256(f"{seed}:{i}".encode()).hexdigest())
     return set(ranked[: round(val * len(unique))])
+
+
+def split_unit(turn: Turn) -> str:
+    """What stays together in one split: a distill question, or an audited file's row."""
+    line = turn.metadata.get("line")
+    return f"line {line}" if line is not None else turn.sample_id
 
 
 def _row(messages: list[Pair], fmt: str, row_id: str) -> dict[str, Any]:
@@ -285,7 +294,7 @@ def export_distilled(
     drops = parse_drop(None) if drop is None else drop
     cap = max_row_tokens() if limit is None else limit
     turns = read_turns(log)
-    val_ids = split_ids([t.sample_id for t in turns], val, seed)
+    val_ids = split_ids([split_unit(t) for t in turns], val, seed)
     dropped: Counter[str] = Counter()
     flag_counts: Counter[str] = Counter()
     kept: list[tuple[Turn, list[Pair]]] = []
@@ -313,7 +322,7 @@ def export_distilled(
     valid: list[dict[str, Any]] = []
     for turn, messages in kept:
         row_id = f"{turn.sample_id}#{turn.epoch}"
-        (valid if turn.sample_id in val_ids else train).append(_row(messages, fmt, row_id))
+        (valid if split_unit(turn) in val_ids else train).append(_row(messages, fmt, row_id))
     if not train:
         raise ValueError(f"{log_path}: no rows left for training after filtering; nothing written")
     files: dict[Path, list[dict[str, Any]]] = {out: train}
@@ -335,7 +344,8 @@ def export_distilled(
             "token_estimate": token_estimate_note(),
             "validation_share": val,
             "split_seed": seed,
-            "split_unit": "question (sample id): every answer to a question is in one split",
+            "split_unit": "question (distill) or file row (audit): all answers to one question, "
+            "all turns of one row, land in the same split",
             "format": fmt,
         },
         "rows": {
