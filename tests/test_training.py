@@ -320,6 +320,7 @@ def test_the_split_is_deterministic_and_the_messages_format_carries_ids(tmp_path
     assert val_path(first).read_bytes() == val_path(second).read_bytes()
     assert len(val_path(first).read_text().splitlines()) == 2  # round(0.4 * 5)
     other = tmp_path / "m.jsonl"
+    val_path(other).write_text("stale rows from an earlier export\n")
     export_distilled(log.location, other, val=0.0, fmt="messages", drop=[])
     rows = [json.loads(x) for x in other.read_text().splitlines()]
     assert len(rows) == 5 and all(set(r) == {"messages", "id"} for r in rows)

@@ -189,8 +189,10 @@ def source_of(log: EvalLog, path: str) -> dict[str, Any]:
 
 
 def rate(k: int, n: int) -> dict[str, Any]:
-    lo, hi = stats.wilson_interval(k, n) if n else (math.nan, math.nan)
-    return {"count": k, "n": n, "share": k / n if n else None, "wilson_95": [lo, hi]}
+    if not n:
+        return {"count": k, "n": n, "share": None, "wilson_95": None}
+    lo, hi = stats.wilson_interval(k, n)
+    return {"count": k, "n": n, "share": k / n, "wilson_95": [lo, hi]}
 
 
 def flag_share(turns: list[Turn], flag: str) -> dict[str, Any]:
@@ -215,7 +217,11 @@ def length_summary(values: list[int]) -> dict[str, Any]:
 def write_export(
     out: Path, files: dict[Path, list[dict[str, Any]]], card: dict[str, Any], limit: int
 ) -> None:
-    """Validate every row, then write the files and the card atomically (all or nothing)."""
+    """Validate every row, then write the files and the card atomically (all or nothing).
+
+    A validation file left by an earlier export to the same ``out`` is removed when this
+    export has none, so the files beside ``out`` always belong together.
+    """
     for path, rows in files.items():
         validate_rows(rows, path.name, limit)
     card_json, card_md = card_paths(out)
@@ -223,6 +229,9 @@ def write_export(
     payload[card_json] = (json.dumps(card, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     payload[card_md] = render_card(card).encode("utf-8")
     write_atomically(payload)
+    stale = val_path(out)
+    if stale not in files and stale.exists():
+        stale.unlink()
 
 
 def render_card(card: dict[str, Any]) -> str:
