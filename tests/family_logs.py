@@ -16,6 +16,7 @@ import test_introspection_task as intro
 import test_petri_task as petri
 import test_preferences_task as prefs
 import test_self_report as selfrep
+import test_training as training
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
@@ -124,6 +125,21 @@ def _collaborative_edit(log_dir: str) -> None:
     )
 
 
+def _training(log_dir: str) -> None:
+    data = training.audit_file(Path(log_dir))
+
+    def judge(prompt: str) -> str:  # one turn's judge reply does not parse: unscored
+        return "no idea" if "Thanks for letting me know" in prompt else training.judge_reply(prompt)
+
+    run(
+        "cc_evals/training_data_audit",
+        scripted(lambda _: "unused"),
+        scripted(judge),
+        task_args={"data": str(data)},
+        log_dir=log_dir,
+    )
+
+
 BUILDERS = {
     "preferences": _preferences,
     "self_report": _self_report,
@@ -131,6 +147,7 @@ BUILDERS = {
     "introspection": _introspection,
     "petri": _petri,
     "collaborative_edit": _collaborative_edit,
+    "training": _training,
 }
 
 

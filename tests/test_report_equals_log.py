@@ -80,6 +80,15 @@ def _collaborative_edit(h: dict[tuple[str, str], float]) -> dict[tuple[str, str]
     return {(m, s): v for (s, m), v in h.items() if s in keys and m != "all" and "stderr" not in m}
 
 
+def _training(items: set[str]) -> Expected:
+    """The audited file is the one item; each judge flag's rate over its turns is a headline."""
+    from cc_evals.training.task import JUDGE_SCORER, judge_flags
+
+    [item] = items
+    flags = set(judge_flags())
+    return lambda h: {(item, m): v for (s, m), v in h.items() if s == JUDGE_SCORER and m in flags}
+
+
 def expected_cells(family: str, path: Path, items: set[str]) -> dict[tuple[str, str], float]:
     h = header_metrics(path)
     rules: dict[str, Expected] = {
@@ -89,6 +98,7 @@ def expected_cells(family: str, path: Path, items: set[str]) -> dict[tuple[str, 
         "introspection": _introspection,
         "petri": _by_item("tag_matched", "tag_matched", items),
         "collaborative_edit": _collaborative_edit,
+        "training": _training(items) if family == "training" else _collaborative_edit,
     }
     return {k: v for k, v in rules[family](h).items() if not math.isnan(v)}
 
@@ -134,12 +144,15 @@ def test_unscored_answers_are_counted_under_the_metrics_they_would_have(
         assert unscored_samples, f"{family}: the scripted log should hold an unscored answer"
     for sid, epoch in unscored_samples:
         rows = table[(table["sample_id"] == sid) & (table["epoch"] == epoch)]
-        metrics = set(rows["metric"].astype(str))
-        # the same metrics as the scored answers to the same item
+        # a second scorer of the same sample (training's overlap guard) may have scored it
+        unscored = rows[~rows["scored"]]
+        other = set(rows.loc[rows["scored"], "metric"].astype(str))
+        metrics = set(unscored["metric"].astype(str))
+        # the same metrics as the scored answers to the same item, each counted once
         item = rows["item"].iloc[0]
         scored_metrics = set(table.loc[table["item"] == item, "metric"].astype(str))
-        assert metrics == scored_metrics, (family, sid)
-        assert not rows["scored"].any() and (rows["reason"].astype(str) != "").all()
+        assert metrics and metrics | other == scored_metrics and not metrics & other, (family, sid)
+        assert (unscored["reason"].astype(str) != "").all()
 
 
 def test_n_unscored_per_stance_counts_the_failed_judge_calls(

@@ -238,6 +238,12 @@ def add_judge_check_parser(sub: SubParsers) -> None:
     add_judge_parsers(sub)
 
 
+def add_export_parser(sub: SubParsers) -> None:
+    from cc_evals.training.export import add_export_parser as add
+
+    add(sub)
+
+
 PARSERS: list[Callable[[SubParsers], None]] = [
     add_list_parser,
     add_report_parser,
@@ -248,6 +254,7 @@ PARSERS: list[Callable[[SubParsers], None]] = [
     add_introspection_parser,
     add_external_parser,
     add_judge_check_parser,
+    add_export_parser,
 ]
 
 

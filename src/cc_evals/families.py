@@ -22,7 +22,11 @@ FAMILIES: tuple[str, ...] = (
     "introspection",
     "petri",
     "collaborative_edit",
+    "training",
 )
+
+# registered tasks whose name does not start with their family's name
+TASK_FAMILIES: dict[str, str] = {"distill": "training"}
 
 # registered tasks that check the instrument rather than measure a model (no report adapter):
 # judge_check runs a family's judge on its gold set (cc-evals judge-check)
@@ -39,6 +43,8 @@ def family_of(task_name: str) -> str:
     """The family of a task name (``cc_evals/preferences_shutdown`` -> ``preferences``);
     the longest matching family name wins, an unknown task is its own short name."""
     short = task_name.removeprefix(TASK_PREFIX)
+    if short in TASK_FAMILIES:
+        return TASK_FAMILIES[short]
     matches = [f for f in FAMILIES if short == f or short.startswith(f + "_")]
     return max(matches, key=len) if matches else short
 

@@ -349,3 +349,29 @@ def model_answer(output: Any) -> ModelAnswer:
     elif had_reasoning and not answer:
         truncated = "the model reasoned but returned an empty answer"
     return ModelAnswer(answer=answer, reasoning=reasoning, stop_reason=stop, truncated=truncated)
+
+
+def parse_list_field(text: str, name: str, allowed: list[str], none_word: str) -> list[str] | None:
+    """Parse one ``name: a, b`` line into a subset of ``allowed`` (or ``none_word`` for []).
+
+    Same line rules as :func:`parse_fields`; None if the line is missing, given twice with
+    different values, names an item outside ``allowed`` or mixes ``none_word`` with items.
+    Items keep the order of ``allowed``.
+    """
+    values = re.findall(
+        rf"(?im)^[\s*_#>-]*{re.escape(name)}[\s*_]*[:=][\s*_\"']*([^\n]*?)[\s*_\"'.]*$", text
+    )
+    parsed: set[tuple[str, ...]] = set()
+    known = {a.lower(): a for a in allowed}
+    for raw in values:
+        words = [w.strip().strip("`\"'").lower() for w in re.split(r"[,;]", raw) if w.strip()]
+        if words == [none_word.lower()]:
+            parsed.add(())
+            continue
+        if not words or any(w not in known for w in words):
+            return None
+        chosen = {known[w] for w in words}
+        parsed.add(tuple(a for a in allowed if a in chosen))
+    if len(parsed) != 1:
+        return None
+    return list(parsed.pop())

@@ -184,9 +184,10 @@ def _sample_rows(
 ) -> int:
     """Append one row per metric of every kept score; returns the number of samples seen.
 
-    An unscored score or a sample without scores (error, limit) counts as unscored, with its
-    reason, under every metric that the scored samples of the same item (else of the log) have,
-    falling back to the adapter's ``unscored_metrics``: never a metric named after the scorer.
+    An unscored score counts as unscored, with its reason, under every metric that the same
+    scorer gave the scored samples of the same item (else of the log); a sample without scores
+    (error, limit) under every metric of the item (else of the log); both fall back to the
+    adapter's ``unscored_metrics``: never a metric named after the scorer.
     Those rows follow the scored ones (one pass; a hot loop over a million samples).
     """
     name_key = fam.item_name_key
@@ -196,9 +197,11 @@ def _sample_rows(
     derive = fam.derive
     items, names, clusters, units, sample_ids, epochs = (out[c] for c in SAMPLE_COLUMNS[:6])
     metrics, values, scored, reasons, labels = (out[c] for c in SAMPLE_COLUMNS[6:])
-    # (item, name, cluster, sample id, epoch, reason) of each unscored score or sample
-    pending: list[tuple[str, str, str, str, int, str]] = []
-    seen_metrics: dict[str, dict[str, None]] = {}
+    # (item, name, cluster, sample id, epoch, reason, scorer or None for the whole sample)
+    pending: list[tuple[str, str, str, str, int, str, str | None]] = []
+    # metrics seen per (item, scorer) and per item (in first-seen order)
+    seen_metrics: dict[tuple[str, str], dict[str, None]] = {}
+    item_metrics: dict[str, dict[str, None]] = {}
     isnan = math.isnan
     nan = math.nan
     n = 0
@@ -218,13 +221,14 @@ def _sample_rows(
             why = str(score.reason or "unscored")
             value = score.value
             if value is None or (isinstance(value, float) and isnan(value)):
-                pending.append((item, name, cluster, sid, epoch, why))
+                pending.append((item, name, cluster, sid, epoch, why, metric))
                 continue
             if derive is not None:
                 got = derive(metric, score, task_meta)
             else:
                 got = [MetricRow(rename.get(metric, metric), to_float(value))]
-            seen = seen_metrics.setdefault(item, {})
+            seen = seen_metrics.setdefault((item, metric), {})
+            on_item = item_metrics.setdefault(item, {})
             for r in got:
                 v = r.value
                 ok = v is not None and not isnan(v)
@@ -240,13 +244,25 @@ def _sample_rows(
                 reasons.append("" if ok else (r.reason or why))
                 labels.append(r.label)
                 seen[r.metric] = None
+                on_item[r.metric] = None
         if not any_row:
             why = "sample_error" if s.error else ("limit" if s.limit else "no_score")
-            pending.append((item, name, cluster, sid, epoch, why))
-    log_metrics = {m: None for seen in seen_metrics.values() for m in seen}
+            pending.append((item, name, cluster, sid, epoch, why, None))
+    log_metrics = {m: None for seen in item_metrics.values() for m in seen}
+    by_scorer: dict[str, dict[str, None]] = {}
+    for (_, scorer_name), seen in seen_metrics.items():
+        by_scorer.setdefault(scorer_name, {}).update(seen)
     fallback = tuple(log_metrics) or fam.placeholder_metrics()
-    for item, name, cluster, sid, epoch, why in pending:
-        for metric in tuple(seen_metrics.get(item, ())) or fallback:
+    for item, name, cluster, sid, epoch, why, scorer_name in pending:
+        if scorer_name is None:
+            these = tuple(item_metrics.get(item, ())) or fallback
+        else:
+            these = (
+                tuple(seen_metrics.get((item, scorer_name), ()))
+                or tuple(by_scorer.get(scorer_name, ()))
+                or (fallback if len(fam.scores or ()) <= 1 else fam.placeholder_metrics())
+            )
+        for metric in these:
             items.append(item)
             names.append(name)
             clusters.append(cluster)
