@@ -168,9 +168,11 @@ def _checkpoints(table: pd.DataFrame) -> NDArray[np.int64]:
 
 
 def _item_units(table: pd.DataFrame) -> NDArray[np.int64]:
-    """Unit codes qualified by item, so a pooled cell never merges two items' units."""
-    units = _codes(table["unit"])
-    return _codes(table["item"]) * (int(units.max(initial=0)) + 1) + units
+    """Unit codes qualified by task and item, so a pooled cell never merges two items' units."""
+    return np.asarray(
+        table.groupby(["task", "item", "unit"], observed=True, sort=False).ngroup(),
+        dtype=np.int64,
+    )
 
 
 @dataclass(frozen=True)
@@ -192,9 +194,12 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
         yield Cell(dict(zip(keys, map(str, key), strict=True)), idx, "item")
     if not pooled or "item" not in keys or "family" not in keys:
         return
-    rest = [k for k in keys if k not in ("item", "item_name", "cluster")]
+    # pooled over every task of the family, so the rows do not depend on how runs were split
+    # (the family task or one task per dimension)
+    rest = [k for k in keys if k not in ("item", "item_name", "cluster", "task")]
     family = table["family"].astype(str).to_numpy()
-    item = table["item"].astype(str).to_numpy()
+    task = table["task"].astype(str).to_numpy()
+    item = np.char.add(np.char.add(task, "\x00"), table["item"].astype(str).to_numpy())
     cluster = table["cluster"].astype(str).to_numpy()
     for fam, pools in POOLS.items():
         sel = np.flatnonzero(family == fam)
@@ -215,6 +220,8 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
                     continue
                 values = dict(zip(rest, map(str, key[:-1]), strict=True))
                 pool_label = str(key[-1])
+                tasks = np.unique(task[rows])
+                values["task"] = str(tasks[0]) if tasks.size == 1 else f"{fam} ({tasks.size} tasks)"
                 values["item"] = pool_label
                 values["item_name"] = (
                     "all items"
@@ -442,7 +449,14 @@ def compare_cell(
         is_a = np.r_[np.ones(a.size, bool), np.zeros(b.size, bool)]
         u = np.concatenate([units[cand], units[base]])
         result = stats.stratified_shift_test(
-            v, is_a, u, tolerance=tol, confidence=s.confidence, n_perm=s.n_perm, seed=s.seed
+            v,
+            is_a,
+            u,
+            tolerance=tol,
+            confidence=s.confidence,
+            n_perm=s.n_perm,
+            seed=s.seed,
+            permute_if_below=s.alpha,
         )
         if max(np.unique(ka).size, np.unique(kb).size) >= 2:
             result = _renamed(result, "seeds show no spread at all, so seeds pooled: ")

@@ -69,6 +69,12 @@ def add_gate_parser(sub: argparse._SubParsersAction) -> None:
     add(sub)
 
 
+def add_plan_parser(sub: argparse._SubParsersAction) -> None:
+    from cc_evals.plan import add_plan_parser as add
+
+    add(sub)
+
+
 def add_suite_parser(sub: argparse._SubParsersAction) -> None:
     from cc_evals.suite import add_suite_parser as add
 
@@ -218,6 +224,7 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_list_parser,
     add_report_parser,
     add_gate_parser,
+    add_plan_parser,
     add_suite_parser,
     add_demo_parser,
     add_serve_parser,

@@ -440,6 +440,7 @@ def stratified_shift_test(
     n_perm: int = DEFAULT_PERMUTATIONS,
     seed: int = 0,
     permute_below: int = 400,
+    permute_if_below: float = 1.0,
 ) -> ShiftTest:
     """Compare two arms within each unit (prompt, question, Petri seed, document) and combine.
 
@@ -451,9 +452,11 @@ def stratified_shift_test(
     are held fixed (the question is "did the arms differ on this instrument?"), so one fixed
     question with 16 samples a side can be significant. Units seen by only one arm carry no
     within-unit information and are left out. When the smaller arm has fewer than
-    ``permute_below`` samples the within-unit permutation p of no shift is also computed
-    (``n_perm`` Monte-Carlo permutations of the arm labels inside each unit) and the reported p
-    is the larger of the two, so a small cell is never more significant than its exact test.
+    ``permute_below`` samples (and the normal p is below ``permute_if_below``, e.g. alpha: a p
+    above alpha cannot become significant) the within-unit permutation p of no shift is also
+    computed (``n_perm`` Monte-Carlo permutations of the arm labels inside each unit) and the
+    reported p is the larger of the two, so a small cell is never more significant than its
+    exact test.
     """
     v = np.asarray(values, dtype=float)
     a = np.asarray(is_candidate, dtype=bool)
@@ -486,6 +489,15 @@ def stratified_shift_test(
     big_w = float(w.sum())
     diff = float((w * d).sum() / big_w)
     se = math.sqrt(float((w * pooled_var).sum())) / big_w
+    floor = ""
+    if se == 0:
+        # every unit constant across both arms (all 0, all at the limit): no spread to measure,
+        # so use the variance of a [0, 1] value at the pooled mean after adding two samples at
+        # each limit (Agresti-Caffo), which keeps the interval from collapsing to a point
+        p_tilde = (float(tot.sum()) + 2) / (float(n.sum()) + 4)
+        se = math.sqrt(p_tilde * (1 - p_tilde) * float((w * n / (n - 1)).sum()))
+        se /= big_w
+        floor = "; no spread within any unit: Agresti-Caffo variance"
     df = math.inf
     p = _tolerance_p(diff, se, tolerance, df)
     crit = _crit(confidence, df)
@@ -495,11 +507,15 @@ def stratified_shift_test(
         f"within-unit comparison over {where} (Mantel-Haenszel weights; CMH/stratified "
         "mean-score z test"
     )
+    method += floor
     p_perm = math.nan
-    if se > 0 and min(na.sum(), nb.sum()) < permute_below:
+    if p < permute_if_below and min(na.sum(), nb.sum()) < permute_below:
         sel = np.isin(np.unique(u, return_inverse=True)[1], np.flatnonzero(both))
         p_perm = _within_unit_permutation(v[sel], a[sel], u[sel], n_perm=n_perm, seed=seed)
-        p = max(p, p_perm)
+        if p_perm > 1.5 / (n_perm + 1):
+            # no permutation as extreme as the data: the exact p is below what n_perm can
+            # resolve, so the check passes (else it would floor every p at 1 / (n_perm + 1))
+            p = max(p, p_perm)
         method += f"; p no smaller than the within-unit permutation p ({n_perm} permutations)"
     method += ")"
     return ShiftTest(diff, se, lo, hi, p, df, n_units, method, p_perm)
