@@ -439,7 +439,7 @@ def stratified_shift_test(
     confidence: float = DEFAULT_CONFIDENCE,
     n_perm: int = DEFAULT_PERMUTATIONS,
     seed: int = 0,
-    permute_below: int = 400,
+    permute_below: int = 40,
     permute_if_below: float = 1.0,
 ) -> ShiftTest:
     """Compare two arms within each unit (prompt, question, Petri seed, document) and combine.
@@ -600,6 +600,10 @@ def seed_prompt_anova(cells: NDArray[np.float64]) -> SeedPromptAnova:
     return SeedPromptAnova(seed_means, k, ms_seed, df_seed, ms_int, df_int)
 
 
+POOL_SEEDS_ABOVE = 0.5
+"""Pool the between-seed mean square into the error when the seed F test's p exceeds this."""
+
+
 def seed_level_shift_test(
     cand_cells: NDArray[np.float64],
     base_cells: NDArray[np.float64],
@@ -613,12 +617,12 @@ def seed_level_shift_test(
 
     ``*_cells`` are seeds x units matrices of cell means over the same units. The shift is the
     difference of the arms' mean seed means, so unit difficulty cancels exactly (pairing by
-    unit is kept). Its variance is ``V (1/S_a + 1/S_b) / K`` where ``V`` is the larger of the
-    between-seed mean square (df: seeds - 2) and the seed x unit interaction mean square (or,
-    with one unit, the sampling variance of a cell mean): the ANOVA estimate of the seed
-    variance component truncated at zero, as a mixed model with REML would. When seeds do not
-    really differ the interaction term (many df) is used, so 3 vs 3 seeds keep almost the power
-    of the pooled comparison; when they do, the t test over seed means (few df) takes over.
+    unit is kept). Its variance is ``V (1/S_a + 1/S_b) / K`` where ``V`` is the between-seed
+    mean square (df: seeds - 2) when the seed F test against the seed x unit interaction (or,
+    with one unit, the sampling variance of a cell mean) has p <= :data:`POOL_SEEDS_ABOVE`, and
+    otherwise both mean squares pooled (Bancroft's sometimes-pool rule). When seeds do not
+    really differ the pooled term (many df) is used, so 3 vs 3 seeds keep almost the power of
+    the pooled comparison; when they do, the t test over seed means (few df) takes over.
     None when neither side has two seeds or nothing varies.
     """
     sa, k = cand_cells.shape
@@ -638,20 +642,26 @@ def seed_level_shift_test(
         floor_what = f"sampling variance of a cell mean (df {df_int:g})"
     if not (ms_seed > 0 or ms_int > 0):
         return None
-    if ms_seed >= ms_int:
-        var, df = ms_seed, df_seed
-        what = f"between-seed variance (df {df_seed:g})"
+    f_p = float(sps.f.sf(ms_seed / ms_int, df_seed, df_int)) if ms_int > 0 and df_seed else 0.0
+    if f_p > POOL_SEEDS_ABOVE:
+        # seeds no more spread than the seed-free noise: pool the two mean squares (Bancroft's
+        # sometimes-pool rule at 0.25, which keeps the size near nominal)
+        var = (ms_seed * df_seed + ms_int * df_int) / (df_seed + df_int)
+        df = df_seed + df_int
+        what = (
+            f"between-seed and {floor_what.split(' (')[0]} pooled (df {df:g}; seed F test "
+            f"p = {f_p:.2g} > {POOL_SEEDS_ABOVE:g})"
+        )
     else:
-        var, df = ms_int, max(df_int, 1.0)
-        what = floor_what
+        var, df = max(ms_seed, ms_int), df_seed
+        what = f"between-seed variance (df {df_seed:g}; seed F test p = {f_p:.2g})"
     diff = float(parts[0].seed_means.mean() - parts[1].seed_means.mean())
     se = math.sqrt(var * (1 / sa + 1 / sb) / k)
     p = _tolerance_p(diff, se, tolerance, df)
     crit = _crit(confidence, df)
     method = (
         f"two-way seed x unit model over {k} unit(s), {sa} vs {sb} seeds: t on the difference "
-        f"of seed means (paired by unit); error term: {what}, the larger of the between-seed "
-        "variance and the seed-free noise"
+        f"of seed means (paired by unit); error term: {what}"
     )
     return ShiftTest(
         diff, se, max(-1.0, diff - crit * se), min(1.0, diff + crit * se), p, df, k, method
