@@ -284,12 +284,16 @@ def test_seed_level_test_uses_the_interaction_when_seeds_do_not_differ() -> None
     same = units[None, :] + rng.normal(0, 0.05, (3, 25))
     other = units[None, :] + 0.1 + rng.normal(0, 0.05, (3, 25))
     r = stats.seed_level_shift_test(other, same, cell_sampling_var=0.0, cell_sampling_df=1)
-    assert r is not None and "seed x unit interaction (df 96)" in r.method
-    assert r.df == 96 and r.p < 1e-6 and r.diff == pytest.approx(0.1, abs=0.02)
+    # seed F test not significant: seed and interaction mean squares pooled, 4 + 96 df
+    assert r is not None and "seed x unit interaction pooled (df 100" in r.method
+    assert r.df == 100 and r.p < 1e-6 and r.diff == pytest.approx(0.1, abs=0.02)
+    ms = [stats.seed_prompt_anova(c) for c in (other, same)]
+    pooled = sum(m.ms_seed * 2 + m.ms_interaction * 48 for m in ms) / 100
+    assert r.se == pytest.approx(math.sqrt(pooled * (2 / 3) / 25))
     # seeds that really differ: the between-seed variance with seeds - 2 = 4 df
     spread = other + np.array([[-0.2], [0.0], [0.2]])
     r2 = stats.seed_level_shift_test(spread, same, cell_sampling_var=0.0, cell_sampling_df=1)
-    assert r2 is not None and "between-seed variance (df 4)" in r2.method and r2.df == 4
+    assert r2 is not None and "between-seed variance (df 4" in r2.method and r2.df == 4
     assert r2.p > r.p
 
 

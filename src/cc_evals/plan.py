@@ -147,7 +147,7 @@ def _line(label: str, pl: Plan, d: Design, target: float | None) -> str:
             if pl.epochs_needed is None
             else (f"{pl.epochs_needed} epochs")
         )
-        text += f"; for {target:g} points: {ep} or {pl.seeds_needed} seeds a side"
+        text += f"; for {target:g} points: {ep} or {pl.seeds_needed} seed(s) a side"
     return text
 
 
