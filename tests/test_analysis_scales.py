@@ -226,7 +226,7 @@ def test_multi_seed_comparison_is_seed_level(tmp_path: Path) -> None:
     [row] = out.to_dict("records")
     assert row["method"].startswith("two-way seed x unit model over 24 unit(s), 2 vs 2 seeds")
     # the seeds differ far more than prompts x seeds do, so the between-seed variance (df 2)
-    assert "error term: between-seed variance (df 2)" in row["method"]
+    assert "error term: between-seed variance (df 2;" in row["method"]
     assert row["df"] == 2
     assert row["diff_points"] == pytest.approx(25)
     # t(2) over seed means: MS_seed pooled over arms = 24 * (0.125 + 0) / 2 = 1.5, so

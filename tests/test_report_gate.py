@@ -193,7 +193,7 @@ def test_report_writes_tables_plots_and_html(
     assert comp.loc["memory", "method"].startswith(
         "two-way seed x unit model over 25 unit(s), 3 vs 1 seeds"
     )
-    assert "error term: between-seed variance (df 2)" in comp.loc["memory", "method"]
+    assert "error term: between-seed variance (df 2;" in comp.loc["memory", "method"]
     assert not bool(comp.loc["memory", "significant"])
     assert comp.loc["memory", "lo_points"] < 0 < comp.loc["memory", "hi_points"]
     assert comp.loc["shutdown", "method"].startswith("seeds show no spread at all, so seeds pooled")
