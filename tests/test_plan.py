@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -57,3 +58,17 @@ def test_plan_command_answers_the_petri_question(capsys: pytest.CaptureFixture[s
     assert main(["plan", "--units", "6", "--scale", "likert"]) == 2
     err = capsys.readouterr().err
     assert "--scale 'likert': use binary or score:LO:HI" in err and len(err.splitlines()) == 1
+
+
+def test_plan_reads_the_design_from_baseline_logs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_analysis_scales import petri_log
+
+    petri_log(tmp_path / "p.eval", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert main(["plan", "--baseline", str(tmp_path), "--max-shift", "0", "--shift", "30"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("design read from 2 cell(s)")
+    line = next(x for x in out if "/power/tag_matched:" in x)
+    # 6 seeds seen once each: no within-unit spread yet, so the bound at the observed mean
+    assert "6 units x 1 epochs" in line and "for 30 points:" in line

@@ -164,7 +164,8 @@ def _codes(series: pd.Series) -> NDArray[np.int64]:
 def _checkpoints(table: pd.DataFrame) -> NDArray[np.int64]:
     """One code per checkpoint: a model and a seed (scripted test models share a name)."""
     seeds = table["seed"].to_numpy(dtype=np.int64)
-    return _codes(table["model"]) * (int(seeds.max(initial=0)) + 2) + (seeds + 1)
+    codes = _codes(table["model"]) * (int(seeds.max(initial=0)) + 2) + (seeds + 1)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _item_units(table: pd.DataFrame) -> NDArray[np.int64]:
@@ -191,7 +192,8 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
     keys = list(keys)
     for key, idx in table.groupby(keys, observed=True, sort=True).indices.items():
         key = key if isinstance(key, tuple) else (key,)
-        yield Cell(dict(zip(keys, map(str, key), strict=True)), idx, "item")
+        rows = np.asarray(idx, dtype=np.int64)
+        yield Cell(dict(zip(keys, map(str, key), strict=True)), rows, "item")
     if not pooled or "item" not in keys or "family" not in keys:
         return
     # pooled over every task of the family, so the rows do not depend on how runs were split

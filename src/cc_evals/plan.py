@@ -162,19 +162,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
             f"design read from {len(cells)} cell(s) of the baseline logs; closed form, "
             "normal approximation (docs/methods.md)"
         )
-        for r in cells.itertuples(index=False):
-            epochs = max(1, int(round(r.samples_per_unit)))
-            d = Design(int(r.units), epochs, args.seeds, len(cells), pooled)
+        for r in cells.to_dict("records"):
+            epochs = max(1, int(round(float(r["samples_per_unit"]))))
+            d = Design(int(r["units"]), epochs, args.seeds, len(cells), pooled)
             pl = plan(
                 d,
-                sd_within=r.sd_within,
+                sd_within=float(r["sd_within"]),
                 sd_seed=seed_sd,
                 alpha=args.alpha,
                 power=args.power,
                 tolerance=args.max_shift,
                 target=args.shift,
             )
-            print(_line(f"{r.task}/{r.condition}/{r.item}/{r.metric}", pl, d, args.shift))
+            label = f"{r['task']}/{r['condition']}/{r['item']}/{r['metric']}"
+            print(_line(label, pl, d, args.shift))
         return 0
     if args.units is None or args.units < 1 or args.epochs < 1 or args.seeds < 1:
         raise ValueError("give --units (>= 1), --epochs and --seeds >= 1, or --baseline LOGS")

@@ -418,8 +418,11 @@ class Strata:
         _, inv = np.unique(np.asarray(units), return_inverse=True)
         g = int(inv.max()) + 1 if inv.size else 0
 
-        def count(mask: NDArray[np.bool_], w: NDArray[np.float64] | None = None) -> NDArray:
-            return np.bincount(inv[mask], weights=None if w is None else w[mask], minlength=g)
+        def count(
+            mask: NDArray[np.bool_], w: NDArray[np.float64] | None = None
+        ) -> NDArray[np.float64]:
+            got = np.bincount(inv[mask], weights=None if w is None else w[mask], minlength=g)
+            return got.astype(float)
 
         return cls(
             n_a=count(a).astype(float),
