@@ -328,3 +328,17 @@ def test_korn_graubard_reduces_to_clopper_pearson_without_a_design_effect() -> N
     # fewer degrees of freedom (few prompts) widen it further
     lo5, hi5 = stats.effective_n_interval(p, 4 * p * (1 - p) / n, n, 5)
     assert lo5 < lo4 and hi5 > hi4
+
+
+def test_between_seed_variance_pooled_over_items_is_unbiased_and_truncated() -> None:
+    rng = np.random.default_rng(5)
+    parts = []
+    for _ in range(22):  # 22 items, 3 seeds, 25 units, seed sd 0.05, noise sd 0.3
+        cells = rng.normal(0, 0.05, (3, 1)) + rng.normal(0, 0.3, (3, 25)) + rng.uniform(0, 1, 25)
+        a = stats.seed_prompt_anova(cells)
+        parts.append((a.ms_seed, a.df_seed, a.ms_interaction, a.n_units))
+    sc = stats.pooled_seed_component(parts)
+    assert sc.df == 44 and sc.n_items == 22
+    assert sc.var == pytest.approx(0.05**2, rel=0.6)
+    none = [(0.5, 2.0, 1.0, 25)] * 3  # seed mean square below the noise: no seed variance
+    assert stats.pooled_seed_component(none).var == 0.0

@@ -429,6 +429,7 @@ def compare_cell(
     scale: Scale,
     s: Settings,
     tolerance_points: float = 0.0,
+    seed_component: stats.SeedComponent | None = None,
 ) -> Comparison:
     """Compare one cell's candidate rows with its baseline rows (indices into the arrays).
 
@@ -444,7 +445,7 @@ def compare_cell(
     result: stats.ShiftTest | None = None
     question = "did the arms differ on these units (the instrument held fixed)?"
     if max(np.unique(ka).size, np.unique(kb).size) >= 2:
-        result = _seed_level(a, b, units[cand], units[base], ka, kb, tol, s)
+        result = _seed_level(a, b, units[cand], units[base], ka, kb, tol, s, seed_component)
         question = "did the checkpoint groups differ on these units, beyond seed-to-seed variation?"
     if result is None:
         v = np.concatenate([a, b])
@@ -493,7 +494,33 @@ def _seed_level(
     kb: NDArray[np.int64],
     tol: float,
     s: Settings,
+    seed_component: stats.SeedComponent | None = None,
 ) -> stats.ShiftTest | None:
+    prep = _seed_cells(a, b, ua, ub, ka, kb)
+    if prep is None:
+        return None
+    cand_cells, base_cells, cell_var, cell_df = prep
+    return stats.seed_level_shift_test(
+        cand_cells,
+        base_cells,
+        cell_sampling_var=cell_var,
+        cell_sampling_df=cell_df,
+        tolerance=tol,
+        confidence=s.confidence,
+        seed_component=seed_component,
+    )
+
+
+def _seed_cells(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    ua: NDArray[np.int64],
+    ub: NDArray[np.int64],
+    ka: NDArray[np.int64],
+    kb: NDArray[np.int64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float] | None:
+    """Checkpoint x unit matrices of both arms on the units every checkpoint has, and the
+    sampling variance of a cell mean with its df."""
     ma, cols_a, na = _cell_matrix(a, ka, ua)
     mb, cols_b, nb = _cell_matrix(b, kb, ub)
     common = np.intersect1d(cols_a[~np.isnan(ma).any(axis=0)], cols_b[~np.isnan(mb).any(axis=0)])
@@ -511,15 +538,29 @@ def _seed_level(
     df_w = float(resid.size - (na > 0).sum() - (nb > 0).sum())
     var_w = float((resid**2).sum() / df_w) if df_w > 0 else math.nan
     cell_var = var_w / float(np.mean(n_cells)) if df_w > 0 else 0.0
-    got = stats.seed_level_shift_test(
-        ma[:, ia],
-        mb[:, ib],
-        cell_sampling_var=cell_var,
-        cell_sampling_df=max(df_w, 1.0),
-        tolerance=tol,
-        confidence=s.confidence,
-    )
-    return got
+    return ma[:, ia], mb[:, ib], cell_var, max(df_w, 1.0)
+
+
+def _seed_parts(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    ua: NDArray[np.int64],
+    ub: NDArray[np.int64],
+    ka: NDArray[np.int64],
+    kb: NDArray[np.int64],
+) -> list[tuple[float, float, float, int]]:
+    """(ms_seed, df_seed, ms_noise, units) of each arm with two or more checkpoints."""
+    prep = _seed_cells(a, b, ua, ub, ka, kb)
+    if prep is None:
+        return []
+    out = []
+    for cellm in prep[:2]:
+        part = stats.seed_prompt_anova(cellm)
+        if part.df_seed < 1:
+            continue
+        noise = part.ms_interaction if part.df_interaction > 0 else prep[2]
+        out.append((part.ms_seed, part.df_seed, noise, part.n_units))
+    return out
 
 
 def compare_arms(
@@ -559,7 +600,9 @@ def compare_arms(
     arm_col = work[arm].astype(str).to_numpy()
     rows = []
     no_baseline: list[str] = []
-    for cell in cells(work, keys, pooled=s.pooled):
+    all_cells = list(cells(work, keys, pooled=s.pooled))
+    components = _seed_components(all_cells, values, units, ckpts, arm_col, arms, baseline)
+    for cell in all_cells:
         idx = cell.rows
         base_idx = idx[arm_col[idx] == baseline]
         if base_idx.size == 0:
@@ -571,7 +614,18 @@ def compare_arms(
             cand_idx = idx[arm_col[idx] == other]
             if cand_idx.size == 0:
                 continue
-            c = compare_cell(values, units, ckpts, cand_idx, base_idx, scale, s, tolerance_points)
+            component = components.get(_component_key(other, cell))
+            c = compare_cell(
+                values,
+                units,
+                ckpts,
+                cand_idx,
+                base_idx,
+                scale,
+                s,
+                tolerance_points,
+                component if cell.level == "item" else None,
+            )
             rows.append(
                 {
                     arm: other,
@@ -598,6 +652,50 @@ def compare_arms(
     out["correction"] = correction_text(s)
     out = out[columns]
     out.attrs["no_baseline"] = no_baseline  # cells not compared: say so, never drop silently
+    return out
+
+
+def _component_key(arm: str, cell: Cell) -> tuple[str, ...]:
+    return (arm, *(cell.key.get(k, "") for k in ("condition", "family", "task", "metric")))
+
+
+def _seed_components(
+    all_cells: list[Cell],
+    values: NDArray[np.float64],
+    units: NDArray[np.int64],
+    ckpts: NDArray[np.int64],
+    arm_col: NDArray[np.object_],
+    arms: list[str],
+    baseline: str,
+) -> dict[tuple[str, ...], stats.SeedComponent]:
+    """The between-seed variance pooled over the items of each task and metric (per compared
+    arm and condition): seeds of one checkpoint group differ on every item, so the items
+    together estimate it with many df, where one item's 3 vs 3 seeds have only 4."""
+    parts: dict[tuple[str, ...], list[tuple[float, float, float, int]]] = {}
+    counts: dict[tuple[str, ...], int] = {}
+    for cell in all_cells:
+        if cell.level != "item":
+            continue
+        idx = cell.rows
+        base_idx = idx[arm_col[idx] == baseline]
+        for other in arms:
+            cand_idx = idx[arm_col[idx] == other]
+            if cand_idx.size == 0 or base_idx.size == 0:
+                continue
+            ka, kb = ckpts[cand_idx], ckpts[base_idx]
+            if max(np.unique(ka).size, np.unique(kb).size) < 2:
+                continue
+            scale = _scale_of(cell)
+            a = (values[cand_idx] - scale.lo) / scale.span
+            b = (values[base_idx] - scale.lo) / scale.span
+            got = _seed_parts(a, b, units[cand_idx], units[base_idx], ka, kb)
+            key = _component_key(other, cell)
+            parts.setdefault(key, []).extend(got)
+            counts[key] = counts.get(key, 0) + (1 if got else 0)
+    out = {}
+    for key, got in parts.items():
+        sc = stats.pooled_seed_component(got)
+        out[key] = stats.SeedComponent(sc.var, sc.df, counts[key])
     return out
 
 

@@ -604,7 +604,29 @@ def seed_prompt_anova(cells: NDArray[np.float64]) -> SeedPromptAnova:
 
 
 POOL_SEEDS_ABOVE = 0.5
+MIN_ITEMS_FOR_POOLED_SEEDS = 3
+"""Items of one task and metric needed to estimate the between-seed variance across them."""
 """Pool the between-seed mean square into the error when the seed F test's p exceeds this."""
+
+
+@dataclass(frozen=True)
+class SeedComponent:
+    """Between-seed variance of a seed's mean (0-1 rescale), pooled over the items of a task
+    and metric: ``sum df_i (MS_seed,i - MS_int,i) / K_i / sum df_i``, truncated at 0."""
+
+    var: float
+    df: float
+    n_items: int
+
+
+def pooled_seed_component(parts: Sequence[tuple[float, float, float, int]]) -> SeedComponent:
+    """From (ms_seed, df_seed, ms_noise, units) of each item and arm with two or more seeds."""
+    usable = [(m, d, e, k) for m, d, e, k in parts if d > 0 and k > 0 and not math.isnan(e)]
+    df = sum(d for _, d, _, _ in usable)
+    if df == 0:
+        return SeedComponent(math.nan, 0.0, 0)
+    est = sum(d * (m - e) / k for m, d, e, k in usable) / df
+    return SeedComponent(max(0.0, est), df, len(usable))
 
 
 def seed_level_shift_test(
@@ -615,6 +637,7 @@ def seed_level_shift_test(
     cell_sampling_df: float,
     tolerance: float = 0.0,
     confidence: float = DEFAULT_CONFIDENCE,
+    seed_component: SeedComponent | None = None,
 ) -> ShiftTest | None:
     """Checkpoints (seeds) as the unit, units (prompts) kept paired: a two-way seed x unit model.
 
@@ -646,7 +669,19 @@ def seed_level_shift_test(
     if not (ms_seed > 0 or ms_int > 0):
         return None
     f_p = float(sps.f.sf(ms_seed / ms_int, df_seed, df_int)) if ms_int > 0 and df_seed else 0.0
-    if f_p > POOL_SEEDS_ABOVE:
+    sc = seed_component
+    if sc is not None and sc.n_items >= MIN_ITEMS_FOR_POOLED_SEEDS and not math.isnan(sc.var):
+        # the between-seed variance estimated from every item of the task and metric (many
+        # df), plus this item's own seed-free noise: Satterthwaite df for the sum
+        noise, seed = ms_int / k, sc.var
+        var = (noise + seed) * k
+        denom = noise**2 / max(df_int, 1.0) + (seed**2 / sc.df if seed > 0 else 0.0)
+        df = (noise + seed) ** 2 / denom if denom > 0 else max(df_int, 1.0)
+        what = (
+            f"{floor_what} plus the between-seed variance pooled over {sc.n_items} items "
+            f"(df {sc.df:g}; Satterthwaite df {df:.3g})"
+        )
+    elif f_p > POOL_SEEDS_ABOVE:
         # seeds no more spread than the seed-free noise: pool the two mean squares (Bancroft's
         # sometimes-pool rule at 0.25, which keeps the size near nominal)
         var = (ms_seed * df_seed + ms_int * df_int) / (df_seed + df_int)
