@@ -19,7 +19,9 @@ def test_minimum_detectable_shift_has_the_stated_power_by_simulation() -> None:
     sd = 0.2
     pl = plan(d, sd_within=sd, alpha=0.05, power=0.8, tolerance=0.0)
     assert pl.se_points == pytest.approx(100 * math.sqrt(2 * sd**2 / 40))
-    assert pl.min_detectable_points == pytest.approx((1.959964 + 0.841621) * pl.se_points, 1e-5)
+    m = pl.min_detectable_points  # the shift inflates the pooled within-unit variance
+    se_at_m = 100 * math.sqrt(2 * (sd**2 + (m / 100) ** 2 / 4) / 40)
+    assert m == pytest.approx((1.959964 + 0.841621) * se_at_m, 1e-5)
     rng = np.random.default_rng(0)
     units = np.tile(np.repeat(np.arange(10), 4), 2)
     is_a = np.r_[np.ones(40, bool), np.zeros(40, bool)]
@@ -51,9 +53,11 @@ def test_plan_command_answers_the_petri_question(capsys: pytest.CaptureFixture[s
     argv = ["plan", "--units", "6", "--epochs", "2", "--scale", "score:1:10", "--sd", "1.5"]
     assert main([*argv, "--items", "22", "--max-shift", "0", "--shift", "33.3"]) == 0
     out = capsys.readouterr().out
-    se = 100 * math.sqrt(2 * (1.5 / 9) ** 2 / 12)
     z = sps.norm.ppf(1 - 0.05 * 0.8 / 22 / 2) + sps.norm.ppf(0.8)
-    assert f"minimum detectable shift {z * se:.1f} points" in out
+    m = 0.0
+    for _ in range(50):
+        m = z * 100 * math.sqrt(2 * ((1.5 / 9) ** 2 + (m / 100) ** 2 / 4) / 12)
+    assert f"minimum detectable shift {m:.1f} points" in out
     assert "closed form, normal approximation" in out
     assert main(["plan", "--units", "6", "--scale", "likert"]) == 2
     err = capsys.readouterr().err

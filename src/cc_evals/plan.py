@@ -1,7 +1,8 @@
 """``cc-evals plan``: the smallest shift a design can detect, and the epochs or seeds it needs.
 
 Closed form for the gate's within-unit test (docs/methods.md): on the 0-1 rescale the shift
-estimate's variance is ``2 s_w^2 / (K E S) + 2 s_seed^2 / S`` for K units (prompts, Petri
+estimate's variance is ``2 (s_w^2 + d^2 / 4) / (K E S) + 2 s_seed^2 / S`` (the pooled
+within-unit variance grows with the shift d itself) for K units (prompts, Petri
 seeds, questions) per item, E epochs and S checkpoints (fine-tuning seeds) a side, within-unit
 standard deviation ``s_w`` and between-seed standard deviation ``s_seed``. A cell is flagged
 when its test of ``|shift| <= tolerance`` reaches its share of alpha (weighted Bonferroni, the
@@ -46,9 +47,13 @@ def alpha_per_cell(alpha: float, d: Design, share: float = POOLED_SHARE) -> floa
     return alpha * part / d.items
 
 
-def se_points(d: Design, sd_within: float, sd_seed: float = 0.0) -> float:
-    """Standard error of the shift in points (0-100 rescale); sds on the 0-1 rescale."""
-    var = 2 * sd_within**2 / (d.units * d.epochs * d.seeds) + 2 * sd_seed**2 / d.seeds
+def se_points(d: Design, sd_within: float, sd_seed: float = 0.0, shift: float = 0.0) -> float:
+    """Standard error of the shift in points (0-100 rescale); sds on the 0-1 rescale.
+
+    The gate's within-unit standard error pools both arms inside each unit, so a true shift
+    ``shift`` (points) adds ``(shift / 100)^2 / 4`` to the within-unit variance."""
+    within = sd_within**2 + (shift / 100) ** 2 / 4
+    var = 2 * within / (d.units * d.epochs * d.seeds) + 2 * sd_seed**2 / d.seeds
     return 100 * math.sqrt(var)
 
 
@@ -67,13 +72,16 @@ def plan(
     z = float(sps.norm.ppf(1 - a / 2) + sps.norm.ppf(power))
     se = se_points(d, sd_within, sd_seed)
     mds = tolerance + z * se
+    for _ in range(50):  # the shift inflates its own standard error: fixed point
+        mds = tolerance + z * se_points(d, sd_within, sd_seed, mds)
     epochs = seeds = None
     if target is not None and target > tolerance:
         se_max = (target - tolerance) / z / 100  # on the 0-1 rescale
+        within = sd_within**2 + (target / 100) ** 2 / 4
         room = se_max**2 - 2 * sd_seed**2 / d.seeds
         if room > 0:
-            epochs = max(1, math.ceil(2 * sd_within**2 / (d.units * d.seeds * room)))
-        per_seed = 2 * sd_within**2 / (d.units * d.epochs) + 2 * sd_seed**2
+            epochs = max(1, math.ceil(2 * within / (d.units * d.seeds * room)))
+        per_seed = 2 * within / (d.units * d.epochs) + 2 * sd_seed**2
         seeds = max(1, math.ceil(per_seed / se_max**2))
     return Plan(a, se, mds, epochs, seeds)
 
