@@ -216,10 +216,11 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
             else:
                 label = np.full(sel.size, ALL_ITEMS)
             grouped = sub.assign(_pool=label).groupby([*rest, "_pool"], observed=True, sort=True)
-            for key, idx in grouped.indices.items():
+            for raw_key, idx in grouped.indices.items():
                 rows = sel[idx]
                 if np.unique(item[rows]).size < 2:
                     continue
+                key = tuple(raw_key) if isinstance(raw_key, tuple) else (raw_key,)
                 values = dict(zip(rest, map(str, key[:-1]), strict=True))
                 pool_label = str(key[-1])
                 tasks = np.unique(task[rows])
@@ -644,7 +645,8 @@ def compare_arms(
         empty.attrs["no_baseline"] = no_baseline
         return empty
     out["p_adjusted"] = np.nan
-    for _, idx in out.groupby(arm, observed=True).indices.items():
+    for _, found in out.groupby(arm, observed=True).indices.items():
+        idx = np.asarray(found, dtype=np.int64)
         out.loc[out.index[idx], "p_adjusted"] = adjust_two_families(
             out["p"].to_numpy()[idx], out["level"].to_numpy()[idx], s
         )
