@@ -1,16 +1,18 @@
 """The one statistics module: intervals, seed analysis, comparisons and multiplicity corrections.
 
-Why these methods: the published numbers used a Wald interval (zero width at 0% and 100%) pooled
-over samples that repeat the same prompt over epochs, and one fine-tuning seed. Here
-- proportions get a Wilson score interval, which is never zero-width and is defined for n = 1;
-- when a prompt is sampled several times (epochs, seeds) the prompt is the independent unit, so
-  means and rates get a cluster (prompt-level) bootstrap, reproducible with a seed;
-- checkpoint groups with several seeds get a t interval over seed means and a one-way ANOVA
-  plus an ICC(1) estimate of how much of the variance lies between seeds;
-- differences get a Newcombe (Wilson-based) interval with a two-proportion z test, or a
-  cluster bootstrap interval with a cluster permutation test; p-values over many dimensions are
-  Holm or Benjamini-Hochberg adjusted.
-Every function returns plain floats so results go straight into tables.
+What the report and the gate use (docs/methods.md says which applies where and why):
+- estimates: :func:`effective_n_interval` (Korn-Graubard: Clopper-Pearson at a design-based
+  effective sample size), over prompts or with prompts held fixed; :func:`t_interval` over seeds;
+- comparisons: :func:`stratified_shift_test` (arms compared within each unit, Mantel-Haenszel
+  weights, CMH / stratified mean-score z, a within-unit permutation check for small cells) and
+  :func:`seed_level_shift_test` (two-way seed x unit model, between-seed variance pooled over
+  items by :func:`pooled_seed_component`), both also testing ``|shift| <= tolerance``;
+- seeds: :func:`seed_prompt_anova` (two-way, no replication); :func:`seed_variation` (one-way,
+  for a single prompt);
+- corrections: weighted Holm and Benjamini-Hochberg (:func:`adjust`).
+The remaining interval and test functions (Wilson, Newcombe, two-proportion z, cluster
+bootstrap, permutation tests, Welch t) are kept as checked building blocks.
+Every function returns plain floats or small dataclasses so results go straight into tables.
 """
 
 from __future__ import annotations
