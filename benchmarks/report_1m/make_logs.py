@@ -54,9 +54,7 @@ def write_one(job: tuple[int, str, int, str, int, str]) -> int:
     samples: list[EvalSample] = []
     for d, dim in enumerate(dims):
         base = random.Random(f"{group}{dim}").uniform(0.05, 0.6)
-        p = min(
-            0.99, max(0.01, base + rng.gauss(0, 0.03) + (0.05 if condition == "roleplay" else 0))
-        )
+        p = min(0.99, max(0.01, base + rng.gauss(0, 0.03) + (0.05 if condition == "roleplay" else 0)))
         for prompt in range(1, PROMPTS + 1):
             for epoch in range(1, EPOCHS + 1):
                 if rng.random() < UNSCORED:
