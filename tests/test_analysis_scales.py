@@ -7,6 +7,7 @@ the Petri, collaborative-edit and inspect_evals logs the families and the suite 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from inspect_ai.scorer import Score
 from test_adapters import write_log
 
 from cc_evals import stats
-from cc_evals.analysis import Settings, compare
+from cc_evals.analysis import Settings, compare_arms
 from cc_evals.cli import main
 from cc_evals.results import load_results
 
@@ -98,7 +99,11 @@ def test_petri_all_ones_is_a_score_at_its_floor_not_a_100_percent_rate(tmp_path:
     assert row["value"] == 1.0
     # a bound with width, in the score's own units, on the 1-10 range
     assert row["lo"] == 1.0 and 1.0 < row["hi"] < 10.0
-    assert row["method"].startswith("Wilson over prompts on the 0-1 rescale")
+    # all 24 prompts at the floor: one effective trial per prompt, Clopper-Pearson upper bound
+    assert row["method"].startswith("Korn-Graubard over 24 prompts")
+    assert row["method"].endswith("on the 0-1 rescale")
+    assert row["hi"] == pytest.approx(1 + 9 * (1 - 0.025 ** (1 / N_PROMPTS)))
+    assert row["question"].startswith("mean over prompts like these")
     md = (out / "report.md").read_text()
     assert "100.0%" not in md and "| 1.00 |" in md
 
@@ -140,7 +145,11 @@ def test_gate_flags_a_petri_shift_on_the_1_to_10_scale(
     # 3.25 native points of a 9-point range = 36.1 points on the 0-100 rescale
     assert moved["diff_native"] == pytest.approx(3.25)
     assert moved["diff_points"] == pytest.approx(100 * 3.25 / 9, abs=1e-3)
-    assert "paired permutation test" in moved["method"]
+    # the seeds are compared within each seed instruction (unit) and combined over units
+    assert moved["method"].startswith("within-unit comparison over 24 units")
+    # the interval lies wholly beyond the tolerance the test was against (default 10 points)
+    lo, hi = moved["interval_points"]
+    assert 10 < lo < moved["diff_points"] < hi
     # within a tolerance of 40 points it passes
     code, _ = gate(capsys, "--baseline", str(base), "--candidate", str(cand), "--max-shift", "40")
     assert code == 0
@@ -213,16 +222,23 @@ def test_multi_seed_comparison_is_seed_level(tmp_path: Path) -> None:
     seeded_preferences(tmp_path, "base", [0.25, 0.25])
     seeded_preferences(tmp_path, "ft", [0.25, 0.75])
     table = load_results([tmp_path]).table
-    out = compare(table, arm="group", baseline="base", s=Settings())
+    out = compare_arms(table, arm="group", baseline="base", s=Settings())
     [row] = out.to_dict("records")
-    assert row["method"].startswith("seed-level Welch t over checkpoint means (2 vs 2 seeds")
+    assert row["method"].startswith("two-way seed x unit model over 24 unit(s), 2 vs 2 seeds")
+    # the seeds differ far more than prompts x seeds do, so the between-seed variance (df 2)
+    assert "error term: between-seed variance (df 2;" in row["method"]
+    assert row["df"] == 2
     assert row["diff_points"] == pytest.approx(25)
-    assert row["lo_points"] < -100 or row["lo_points"] == -100  # clipped at the scale's span
+    # t(2) over seed means: MS_seed pooled over arms = 24 * (0.125 + 0) / 2 = 1.5, so
+    # se = sqrt(1.5 * (1/2 + 1/2) / 24) = 0.25 and the interval is 25 -/+ t(2) * 25 points
+    se = math.sqrt(1.5 * (1 / 2 + 1 / 2) / 24)
+    assert row["lo_points"] == pytest.approx(25 - 100 * 4.302653 * se, abs=1e-3)
+    assert row["hi_points"] == 100  # clipped at the scale's span
     assert not row["significant"]
-    assert "over the items of each task and metric" in row["correction"]
+    assert row["correction"].startswith("weighted Holm")
     # the same data as one checkpoint per group: prompt level, and there it looks significant
     pooled = table.assign(seed=0)
-    [prow] = compare(pooled, arm="group", baseline="base", s=Settings()).to_dict("records")
+    [prow] = compare_arms(pooled, arm="group", baseline="base", s=Settings()).to_dict("records")
     assert "seed-level" not in prow["method"] and prow["significant"]
 
 

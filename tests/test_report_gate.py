@@ -145,17 +145,28 @@ def test_report_writes_tables_plots_and_html(
     code = main([*argv, "--by", "group,condition", "--baseline", "vanilla"])
     assert code == 0, capsys.readouterr()
     summary = pd.read_csv(out / "summary.csv")
-    base = summary[summary["group"] == "vanilla"].set_index("item")
-    # 0% with each prompt repeated over 2 epochs: Wilson over prompts, never zero width
+    rows = summary[summary["group"] == "vanilla"]
+    base = rows[rows["level"] == "item"].set_index("item")
+    # 0% with each prompt repeated over 2 epochs: one effective trial per prompt (Korn-Graubard
+    # at the limit = Clopper-Pearson over prompts), never zero width
     assert (base["value"] == 0).all()
-    assert (base["method"] == "Wilson over prompts").all()
-    assert (base["hi"] > 0).all()
+    assert base["method"].str.startswith("Korn-Graubard over").all()
+    n_shutdown = len(load_dimension("shutdown").prompts)
+    assert base.loc["shutdown", "hi"] == pytest.approx(1 - 0.025 ** (1 / n_shutdown))
+    # pooled rows: the self_preservation cluster (shutdown, memory) and all three dimensions;
+    # capabilities holds only power, so it gets no pooled row of its own
+    pooled = rows[rows["level"] == "pooled"].set_index("item")
+    assert set(pooled.index) == {"cluster:self_preservation", "(all)"}
+    n_all = sum(len(load_dimension(d).prompts) for d in DIMS)
+    assert pooled.loc["(all)", "n_prompts"] == n_all
+    assert pooled.loc["(all)", "n_scored"] == 2 * n_all
     shutdown = load_dimension("shutdown")
     assert base.loc["shutdown", "n_scored"] == 2 * len(shutdown.prompts)
     assert base.loc["shutdown", "n_prompts"] == len(shutdown.prompts)
     # pooling seeds: memory is 0, 0 and 100% on the three seeds, every prompt alike, so a prompt
     # bootstrap alone would give zero width; the t interval over seeds widens it
     ft = summary[summary["group"] == "conscious-ft"].set_index("item")
+    assert ft.loc["memory", "question"].endswith("and over checkpoints (seeds) like these")
     assert ft.loc["memory", "value"] == pytest.approx(1 / 3)
     assert "t interval over 3 models/seeds" in ft.loc["memory", "method"]
     assert ft.loc["memory", "lo"] == 0 and ft.loc["memory", "hi"] == 1
@@ -165,22 +176,33 @@ def test_report_writes_tables_plots_and_html(
     assert seeds.loc["memory", "n_seeds"] == 3
     assert bool(seeds.loc["memory", "significant"])
     assert "significant variation across seeds: yes" in seeds.loc["memory", "verdict"]
+    assert "two-way seed x prompt ANOVA" in seeds.loc["memory", "verdict"]
+    assert seeds.loc["memory", "icc"] == 1.0  # every prompt alike: all variance between seeds
     assert not bool(seeds.loc["shutdown", "significant"])
     assert seeds.loc["shutdown", "mean"] == 1.0
     # comparisons vs vanilla: shutdown moved +100 pp, power did not
     comp = pd.read_csv(out / "comparisons.csv").set_index("item")
+    assert set(comp.loc[comp["level"] == "pooled"].index) == {"cluster:self_preservation", "(all)"}
     assert comp.loc["shutdown", "diff_points"] == pytest.approx(100)
     assert bool(comp.loc["shutdown", "significant"])
     assert comp.loc["power", "diff_points"] == 0 and not bool(comp.loc["power", "significant"])
-    assert comp["correction"].str.startswith("Holm").all()
+    assert comp["correction"].str.startswith("weighted Holm").all()
     # three fine-tune seeds against one baseline checkpoint: memory (0, 0, 100% over seeds) is
-    # compared at seed level; shutdown's seeds agree exactly, so it falls back to the prompts
+    # compared in the two-way seed x prompt model; the between-seed variance is estimated
+    # over the three dimensions (seeds differ on memory only), so memory's 33-point mean shift
+    # is not significant; shutdown's seeds agree exactly, so the seeds are pooled
     assert comp.loc["memory", "method"].startswith(
-        "seed-level Welch t over checkpoint means (3 vs 1"
+        "two-way seed x unit model over 25 unit(s), 3 vs 1 seeds"
     )
-    assert "single-seed side" in comp.loc["memory", "method"]
+    assert (
+        "plus the between-seed variance pooled over 3 items (df 6" in comp.loc["memory", "method"]
+    )
     assert not bool(comp.loc["memory", "significant"])
-    assert comp.loc["shutdown", "method"].startswith("seeds show no spread, so prompt level")
+    assert comp.loc["memory", "lo_points"] < 0 < comp.loc["memory", "hi_points"]
+    assert comp.loc["shutdown", "method"].startswith("seeds show no spread at all, so seeds pooled")
+    # no significant row has an interval containing 0
+    sig = comp[comp["significant"]]
+    assert ((sig["lo_points"] > 0) | (sig["hi_points"] < 0)).all()
     # plots and self-contained html
     plots = {p.name for p in (out / "plots").iterdir()}
     assert "cc_evals_preferences_preference.png" in plots
@@ -189,7 +211,7 @@ def test_report_writes_tables_plots_and_html(
     page = (out / "report.html").read_text()
     assert "data:image/png;base64," in page and "Shutdown" in page
     md = (out / "report.md").read_text()
-    assert "Wilson over prompts" in md and "Holm" in md
+    assert "Korn-Graubard over" in md and "weighted Holm" in md and "docs/methods.md" in md
     tidy = pd.read_csv(out / "tidy.csv")
     assert len(tidy) == 4 * 2 * sum(len(load_dimension(d).prompts) for d in DIMS)
 
@@ -217,16 +239,29 @@ def test_gate_exit_codes(
     code, text = gate(capsys, "--baseline", base, "--candidate", base)
     assert code == 0 and "gate: ok" in text
     code, text = gate(capsys, "--baseline", base, "--candidate", cand)
-    assert code == 1 and "shutdown" in text and "memory" not in text
+    assert code == 1 and "shutdown" in text and "memory" not in text and "cannot detect" not in text
     code, text = gate(capsys, "--baseline", base, "--candidate", cand, "--json")
     report = json.loads(text)
     assert report["status"] == "moved" and report["exit_code"] == 1
-    [moved] = report["moved"]
-    assert moved["item"] == "shutdown" and moved["direction"] == "up"
+    by_item = {m["item"]: m for m in report["moved"]}
+    # shutdown, and the pooled rows that contain it (its cluster: +50, all three: +33.3)
+    assert set(by_item) == {"shutdown", "cluster:self_preservation", "(all)"}
+    assert report["undetectable"] == []
+    moved = by_item["shutdown"]
+    assert moved["level"] == "item" and moved["direction"] == "up"
     assert moved["diff_points"] == pytest.approx(100) and moved["p_adjusted"] < 0.05
-    # 0% vs 100%: the interval keeps width (Newcombe over prompts), it does not collapse
-    assert moved["interval_points"][0] < 100 and moved["interval_points"][1] == pytest.approx(100)
-    assert moved["method"].startswith("Newcombe interval over prompts")
+    assert by_item["(all)"]["level"] == "pooled"
+    assert by_item["(all)"]["diff_points"] == pytest.approx(
+        100
+        * len(load_dimension("shutdown").prompts)
+        / sum(len(load_dimension(d).prompts) for d in DIMS),
+        abs=1e-3,
+    )
+    # 0% vs 100%: the interval keeps width (within-prompt permutation SE), and lies wholly
+    # beyond the tolerance of 10 points the test was against
+    lo, hi = moved["interval_points"]
+    assert 10 < lo < 100 and hi == pytest.approx(100)
+    assert moved["method"].startswith("within-unit comparison over")
     # a shift within the tolerance passes
     code, _ = gate(capsys, "--baseline", base, "--candidate", cand, "--max-shift", "100")
     assert code == 0

@@ -179,3 +179,166 @@ def test_corrections_keep_nan_in_place() -> None:
     assert adjusted[0] == pytest.approx(0.02) and adjusted[2] == pytest.approx(0.02)
     with pytest.raises(ValueError, match="unknown correction"):
         stats.adjust([0.1], "bonferroni")  # type: ignore[arg-type]
+
+
+# ---------- within-unit comparisons, seeds, weighted corrections, Korn-Graubard ----------
+
+
+def _strata(rng: np.random.Generator, n_units: int, per_arm: int, p_a: float, p_b: float):  # type: ignore[no-untyped-def]
+    units = np.repeat(np.arange(n_units), 2 * per_arm)
+    is_a = np.tile(np.r_[np.ones(per_arm, bool), np.zeros(per_arm, bool)], n_units)
+    base = rng.uniform(0.1, 0.6, n_units)[units]  # units differ in difficulty
+    v = (rng.random(units.size) < np.where(is_a, base + p_a, base + p_b)).astype(float)
+    return v, is_a, units
+
+
+def test_stratified_test_is_the_cochran_mantel_haenszel_test() -> None:
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    rng = np.random.default_rng(0)
+    v, is_a, units = _strata(rng, 6, 12, 0.2, 0.0)
+    result = stats.stratified_shift_test(v, is_a, units, permute_below=0)
+    tables = []
+    for u in range(6):
+        a, b = v[(units == u) & is_a], v[(units == u) & ~is_a]
+        tables.append(np.array([[a.sum(), a.size - a.sum()], [b.sum(), b.size - b.sum()]]))
+    cmh = StratifiedTable(tables).test_null_odds(correction=False)
+    assert (result.diff / result.se) ** 2 == pytest.approx(cmh.statistic)
+    assert result.p == pytest.approx(cmh.pvalue)
+    # the estimate is the Mantel-Haenszel risk difference (equal arms: the mean difference)
+    diffs = [t[0, 0] / 12 - t[1, 0] / 12 for t in tables]
+    assert result.diff == pytest.approx(np.mean(diffs))
+
+
+def test_one_fixed_question_with_16_samples_a_side_can_be_significant() -> None:
+    values = np.r_[np.ones(8), np.zeros(8), np.zeros(16)]
+    is_a = np.r_[np.ones(16, bool), np.zeros(16, bool)]
+    result = stats.stratified_shift_test(values, is_a, np.zeros(32))
+    assert result.n_units == 1 and "this unit" in result.method
+    assert result.diff == 0.5 and result.p < 0.01
+    # Fisher's exact test of 8/16 vs 0/16 is the exact version; the reported p is never below
+    # the Monte-Carlo permutation p, which estimates it
+    fisher = sps.fisher_exact([[8, 8], [0, 16]]).pvalue
+    assert result.p_permutation == pytest.approx(fisher, abs=0.002)
+    assert result.p >= result.p_permutation
+    assert 0 < result.lo < 0.5 < result.hi
+
+
+def test_interval_matches_the_test_and_the_tolerance() -> None:
+    rng = np.random.default_rng(1)
+    for shift in (0.0, 0.05, 0.1, 0.2):
+        for tol in (0.0, 0.1):
+            v, is_a, units = _strata(rng, 25, 2, shift, 0.0)
+            r = stats.stratified_shift_test(v, is_a, units, tolerance=tol, permute_below=0)
+            beyond = r.lo > tol or r.hi < -tol
+            assert (r.p < 0.05) == beyond, (shift, tol, r)
+    # inside the tolerance: p = 1
+    v, is_a, units = _strata(rng, 25, 2, 0.0, 0.0)
+    assert stats.stratified_shift_test(v, is_a, units, tolerance=0.5).p == 1.0
+
+
+def test_stratified_test_holds_its_level_and_finds_a_shift_by_simulation() -> None:
+    rng = np.random.default_rng(2)
+    null = [
+        stats.stratified_shift_test(*_strata(rng, 20, 2, 0.0, 0.0), permute_below=0).p < 0.05
+        for _ in range(400)
+    ]
+    assert 0.02 <= np.mean(null) <= 0.08  # 5% within about 2.5 Monte-Carlo s.e.
+    shifted = [
+        stats.stratified_shift_test(*_strata(rng, 40, 2, 0.25, 0.0), permute_below=0).p < 0.05
+        for _ in range(200)
+    ]
+    # normal approximation: se ~ sqrt(2 * 0.23 / 80) = 0.076, z = 3.3, power ~ 0.9
+    assert np.mean(shifted) > 0.8
+
+
+def test_spread_free_cell_keeps_an_interval_with_width() -> None:
+    values = np.zeros(40)
+    is_a = np.tile(np.r_[True, False], 20)
+    r = stats.stratified_shift_test(values, is_a, np.repeat(np.arange(20), 2))
+    assert r.diff == 0 and r.p == 1.0 and r.lo < 0 < r.hi
+    assert "Agresti-Caffo" in r.method
+
+
+def test_seed_prompt_anova_matches_statsmodels_two_way_anova() -> None:
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    rng = np.random.default_rng(3)
+    cells = rng.normal(0, 1, (4, 7)) + np.arange(4)[:, None] * 0.5 + rng.normal(0, 1, 7)
+    a = stats.seed_prompt_anova(cells)
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"y": cells.ravel(), "seed": np.repeat(np.arange(4), 7), "unit": np.tile(np.arange(7), 4)}
+    )
+    ref = anova_lm(smf.ols("y ~ C(seed) + C(unit)", frame).fit())
+    assert a.f_statistic == pytest.approx(ref.loc["C(seed)", "F"])
+    assert a.p_value == pytest.approx(ref.loc["C(seed)", "PR(>F)"])
+    assert a.df_interaction == ref.loc["Residual", "df"]
+
+
+def test_seed_level_test_uses_the_interaction_when_seeds_do_not_differ() -> None:
+    rng = np.random.default_rng(4)
+    units = rng.uniform(0.2, 0.8, 25)
+    same = units[None, :] + rng.normal(0, 0.05, (3, 25))
+    other = units[None, :] + 0.1 + rng.normal(0, 0.05, (3, 25))
+    r = stats.seed_level_shift_test(other, same, cell_sampling_var=0.0, cell_sampling_df=1)
+    # seed F test not significant: seed and interaction mean squares pooled, 4 + 96 df
+    assert r is not None and "seed x unit interaction pooled (df 100" in r.method
+    assert r.df == 100 and r.p < 1e-6 and r.diff == pytest.approx(0.1, abs=0.02)
+    ms = [stats.seed_prompt_anova(c) for c in (other, same)]
+    pooled = sum(m.ms_seed * 2 + m.ms_interaction * 48 for m in ms) / 100
+    assert r.se == pytest.approx(math.sqrt(pooled * (2 / 3) / 25))
+    # seeds that really differ: the between-seed variance with seeds - 2 = 4 df
+    spread = other + np.array([[-0.2], [0.0], [0.2]])
+    r2 = stats.seed_level_shift_test(spread, same, cell_sampling_var=0.0, cell_sampling_df=1)
+    assert r2 is not None and "between-seed variance (df 4" in r2.method and r2.df == 4
+    assert r2.p > r.p
+
+
+def test_weighted_holm_and_bh_reduce_to_the_unweighted_and_follow_their_definition() -> None:
+    assert stats.holm(PVALUES, np.full(10, 3.0)) == pytest.approx(stats.holm(PVALUES))
+    assert stats.benjamini_hochberg(PVALUES, np.ones(10)) == pytest.approx(
+        stats.benjamini_hochberg(PVALUES)
+    )
+    # weighted Holm by its definition: order by p / w, multiply by the weight still in play
+    p = np.array([0.001, 0.02, 0.03, 0.2])
+    w = np.array([0.1, 0.1, 0.4, 0.4])
+    q = p / w  # 0.01, 0.2, 0.075, 0.5 -> order 0, 2, 1, 3
+    expected = np.empty(4)
+    expected[0] = q[0] * 1.0
+    expected[2] = max(expected[0], q[2] * 0.9)
+    expected[1] = max(expected[2], q[1] * 0.5)
+    expected[3] = max(expected[1], q[3] * 0.4)
+    assert stats.holm(p, w) == pytest.approx(np.minimum(1, expected))
+    with pytest.raises(ValueError, match="weights"):
+        stats.holm(p, [1, 1, 0, 1])
+
+
+def test_korn_graubard_reduces_to_clopper_pearson_without_a_design_effect() -> None:
+    k, n = 7, 40
+    p = k / n
+    lo, hi = stats.effective_n_interval(p, p * (1 - p) / n, n, n - 1)
+    ref = sps.binomtest(k, n).proportion_ci(method="exact")
+    assert (lo, hi) == pytest.approx((ref.low, ref.high))
+    # a design effect of 4 (prompts correlate) widens it like a quarter of the samples
+    lo4, hi4 = stats.effective_n_interval(p, 4 * p * (1 - p) / n, n, n - 1)
+    assert hi4 - lo4 > 1.7 * (hi - lo)
+    # fewer degrees of freedom (few prompts) widen it further
+    lo5, hi5 = stats.effective_n_interval(p, 4 * p * (1 - p) / n, n, 5)
+    assert lo5 < lo4 and hi5 > hi4
+
+
+def test_between_seed_variance_pooled_over_items_is_unbiased_and_truncated() -> None:
+    rng = np.random.default_rng(5)
+    parts = []
+    for _ in range(22):  # 22 items, 3 seeds, 25 units, seed sd 0.05, noise sd 0.3
+        cells = rng.normal(0, 0.05, (3, 1)) + rng.normal(0, 0.3, (3, 25)) + rng.uniform(0, 1, 25)
+        a = stats.seed_prompt_anova(cells)
+        parts.append((a.ms_seed, a.df_seed, a.ms_interaction, a.n_units))
+    sc = stats.pooled_seed_component(parts)
+    assert sc.df == 44 and sc.n_items == 22
+    assert sc.var == pytest.approx(0.05**2, rel=0.6)
+    none = [(0.5, 2.0, 1.0, 25)] * 3  # seed mean square below the noise: no seed variance
+    assert stats.pooled_seed_component(none).var == 0.0

@@ -11,12 +11,14 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.log import EvalLog
 
 from cc_evals import stats
-from cc_evals.analysis import Settings, summarize
+from cc_evals.adapter import BINARY
+from cc_evals.analysis import Settings, estimate, estimate_cells
 from cc_evals.cli import main as cli_main
 from cc_evals.judge import parse_list_field
 from cc_evals.preferences.dimensions import dimension_ids, load_dimension
@@ -150,8 +152,13 @@ def test_audit_flags_each_turn_and_counts_shutdown_for_its_dimension(
     assert set(judged["L00001-T01#1"].value) == set(judge_flags())
     m = metrics(log, "training_audit_judge")
     assert m["expresses_shutdown"] == pytest.approx(1 / 6)
-    lo, hi = stats.wilson_interval(1, 6)
-    assert (m["expresses_shutdown_lo"], m["expresses_shutdown_hi"]) == pytest.approx((lo, hi))
+    # the report's estimator over six turns, one unit each (test below: report == log)
+    flags = np.array([0, 0, 1, 0, 0, 0], dtype=float)
+    est = estimate(flags, np.arange(6, dtype=np.int64), BINARY, Settings())
+    assert 0 < est.lo < 1 / 6 < est.hi < 1
+    assert (m["expresses_shutdown_lo"], m["expresses_shutdown_hi"]) == pytest.approx(
+        (est.lo, est.hi)
+    )
     assert m["expresses_memory"] == 0.0 and m["roleplay"] == pytest.approx(1 / 6)
 
 
@@ -172,7 +179,7 @@ def test_report_reads_the_same_rates_and_intervals_as_the_log(
 ) -> None:
     log, _ = audit_log
     results = load_results([log.location])
-    summary = summarize(results.table, ["model"], Settings())
+    summary = estimate_cells(results.table, ["model"], Settings())
     m = metrics(log, "training_audit_judge")
     for flag in ("roleplay", "claims_human", "expresses_shutdown", "expresses_memory"):
         [row] = summary[summary["metric"] == flag].itertuples()

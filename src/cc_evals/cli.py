@@ -59,6 +59,12 @@ def add_gate_parser(sub: SubParsers) -> None:
     add(sub)
 
 
+def add_plan_parser(sub: SubParsers) -> None:
+    from cc_evals.plan import add_plan_parser as add
+
+    add(sub)
+
+
 def add_suite_parser(sub: SubParsers) -> None:
     from cc_evals.suite import add_suite_parser as add
 
@@ -248,6 +254,7 @@ PARSERS: list[Callable[[SubParsers], None]] = [
     add_list_parser,
     add_report_parser,
     add_gate_parser,
+    add_plan_parser,
     add_suite_parser,
     add_demo_parser,
     add_serve_parser,

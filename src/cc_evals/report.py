@@ -22,7 +22,14 @@ from pathlib import Path
 import pandas as pd
 
 from cc_evals import plots, stats
-from cc_evals.analysis import BY_CHOICES, Settings, compare, seed_tables, summarize
+from cc_evals.analysis import (
+    BY_CHOICES,
+    POOLED_SHARE,
+    Settings,
+    compare_arms,
+    estimate_cells,
+    seed_tables,
+)
 from cc_evals.families import adapter
 from cc_evals.results import (
     LogInfo,
@@ -61,10 +68,10 @@ def parse_by(text: str) -> list[str]:
 
 def build(results: Results, *, by: list[str], settings: Settings, baseline: str | None) -> Report:
     table = results.table
-    summary = summarize(table, by, settings)
+    summary = estimate_cells(table, by, settings)
     seed_rates, seeds = seed_tables(table, settings)
     comparisons = (
-        compare(table, arm="group", baseline=baseline, s=settings)
+        compare_arms(table, arm="group", baseline=baseline, s=settings)
         if baseline is not None
         else pd.DataFrame()
     )
@@ -188,6 +195,7 @@ def summary_view(report: Report) -> pd.DataFrame:
         for lo, hi, k in zip(s["lo"], s["hi"], s["kind"], strict=True)
     ]
     view["method"] = s["method"]
+    view["interval answers"] = s["question"]
     return view.rename(columns={"item_name": "item"})
 
 
@@ -204,7 +212,7 @@ def seeds_view(report: Report) -> pd.DataFrame:
         for lo, hi, k in zip(s["lo"], s["hi"], kinds, strict=True)
     ]
     view["ICC"] = s["icc"].map(lambda v: _num(v, 2))
-    view["between-seed test (one-way ANOVA)"] = s["verdict"]
+    view["between-seed test"] = s["verdict"]
     return view.rename(columns={"item_name": "item"})
 
 
@@ -239,42 +247,40 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def methods_text(report: Report) -> list[str]:
+    """What the tables used, in brief; docs/methods.md describes each method once."""
     s = report.settings
+    from cc_evals.analysis import MIN_UNITS_TO_GENERALISE, correction_text
+
     lines = [
         "Every metric has a declared scale (binary 0/1, proportion 0-1, or a judge score with its "
         "range, e.g. Petri 1-10, collaborative-edit protections 0-10, EM 0-100); the method "
         "follows the declaration, never the values seen. Rates are shown in %, scores in their "
-        "own units.",
-        f"Intervals are {100 * s.confidence:.0f}% intervals. Binary values with each prompt "
-        "once: Wilson score interval. When prompts repeat (epochs, pooled seeds), and for "
-        "proportions and scores, the prompt is the unit: cluster bootstrap over prompts "
-        f"({s.n_boot} resamples, random seed {s.seed}). When every value sits at the scale's "
-        "limit (all 0% / 100%, a Petri cell of all 1s) a bootstrap would have zero width, so a "
-        "Wilson interval over prompts on the 0-1 rescale is used instead (a conservative bound "
-        "for any bounded value). A row that pools several models (the seeds of a checkpoint "
-        "group) reports the wider of that interval and a t interval over the models' means, "
-        "since a prompt bootstrap cannot see seed-to-seed differences. The method of every row "
-        "is in its `method` column.",
+        "own units. Each row names its method, and the `interval answers` column says which "
+        "question its interval answers. The methods are described in docs/methods.md.",
+        f"Estimates: {100 * s.confidence:.0f}% intervals. A cell with at least "
+        f"{MIN_UNITS_TO_GENERALISE} prompts gets a Korn-Graubard interval over prompts (prompts "
+        "as a sample: Clopper-Pearson at the design-based effective sample size, df = prompts - "
+        "1); fewer prompts are held fixed and the interval covers only sampling over epochs "
+        "(Clopper-Pearson for one binary prompt): never an interval 'over prompts' from one or "
+        "two prompts. A row that pools several models (the seeds of a checkpoint group) reports "
+        "the wider of that interval and a t interval over the models' means. Rows with level "
+        "`pooled` pool a family's items per cluster and overall.",
         "Seeds: mean over seeds with a Student t interval (seeds are the unit); between-seed "
-        f"variation by one-way ANOVA (scipy f_oneway) at alpha={s.alpha}, with an ICC(1) "
-        "estimate of the between-seed share of variance. The ANOVA treats samples as "
-        "independent within a seed and ignores that the seeds answer the same prompts (a "
-        "crossed seed x prompt design), so read it as a screen, not an exact test.",
+        f"variation by a two-way seed x prompt ANOVA at alpha={s.alpha} (one-way over samples "
+        "when there is a single prompt), with the between-seed share of variance (ICC).",
     ]
     if report.baseline is not None:
         lines.append(
             f"Comparisons against baseline group `{report.baseline}`: the difference in points "
-            "on a 0-100 rescale of each metric's declared range (percentage points for rates; on "
-            "a 1-10 score one native point is 11.1 points), plus the native difference. When "
-            "either group holds two or more seeds the seeds are the unit: Welch t over "
-            "checkpoint means (an arm's variance never below its prompt-level sampling "
-            "variance). Otherwise prompts are the unit: Newcombe interval and two-proportion z "
-            "test for binary values with each prompt once, else a cluster bootstrap interval "
-            "(Newcombe over prompts at the scale's limit) and a permutation test "
-            f"({s.n_perm} permutations) over per-prompt means, paired by prompt when both "
-            f"groups saw the same prompts. p-values are adjusted with "
-            f"{stats.CORRECTION_NAMES[s.correction]}; the family is all items of one task and "
-            "metric, for one group and condition. The `method` column names what each row used."
+            "on a 0-100 rescale of each metric's declared range (percentage points for rates), "
+            "plus the native difference. One checkpoint a side: the arms are compared within "
+            "each prompt and combined (Mantel-Haenszel weights; Cochran-Mantel-Haenszel z for "
+            "binary values, the stratified mean-score z for scores; small cells also need the "
+            f"within-prompt permutation p, {s.n_perm} permutations). Several checkpoints on a "
+            "side: a two-way seed x prompt model, t on the difference of seed means with the "
+            "larger of the between-seed and the seed x prompt mean squares. The interval uses "
+            "the same standard error and reference distribution as the test. p-values are "
+            f"adjusted by {correction_text(s)}, per compared group."
         )
     return lines
 
@@ -453,6 +459,9 @@ def add_common_stats_args(p: argparse.ArgumentParser) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     if args.bootstrap < 100 or args.permutations < 100:
         raise ValueError("--bootstrap and --permutations must be at least 100")
+    share = getattr(args, "pooled_share", POOLED_SHARE)
+    if not 0 < share < 1:
+        raise ValueError(f"--pooled-share must be strictly between 0 and 1, got {share}")
     return Settings(
         confidence=args.confidence,
         n_boot=args.bootstrap,
@@ -460,6 +469,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         seed=args.random_seed,
         correction=args.correction,
         alpha=getattr(args, "alpha", 0.05),
+        pooled=not getattr(args, "no_pooled", False),
+        pooled_share=getattr(args, "pooled_share", POOLED_SHARE),
     )
 
 
@@ -483,6 +494,9 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--baseline", default=None, help="checkpoint group to compare every group with")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--no-plots", action="store_true")
+    p.add_argument(
+        "--no-pooled", action="store_true", help="leave out the pooled (per cluster, overall) rows"
+    )
     add_common_stats_args(p)
     p.set_defaults(handler=cmd_report)
 

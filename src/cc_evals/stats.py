@@ -1,24 +1,26 @@
 """The one statistics module: intervals, seed analysis, comparisons and multiplicity corrections.
 
-Why these methods: the published numbers used a Wald interval (zero width at 0% and 100%) pooled
-over samples that repeat the same prompt over epochs, and one fine-tuning seed. Here
-- proportions get a Wilson score interval, which is never zero-width and is defined for n = 1;
-- when a prompt is sampled several times (epochs, seeds) the prompt is the independent unit, so
-  means and rates get a cluster (prompt-level) bootstrap, reproducible with a seed;
-- checkpoint groups with several seeds get a t interval over seed means and a one-way ANOVA
-  plus an ICC(1) estimate of how much of the variance lies between seeds;
-- differences get a Newcombe (Wilson-based) interval with a two-proportion z test, or a
-  cluster bootstrap interval with a cluster permutation test; p-values over many dimensions are
-  Holm or Benjamini-Hochberg adjusted.
-Every function returns plain floats so results go straight into tables.
+What the report and the gate use (docs/methods.md says which applies where and why):
+- estimates: :func:`effective_n_interval` (Korn-Graubard: Clopper-Pearson at a design-based
+  effective sample size), over prompts or with prompts held fixed; :func:`t_interval` over seeds;
+- comparisons: :func:`stratified_shift_test` (arms compared within each unit, Mantel-Haenszel
+  weights, CMH / stratified mean-score z, a within-unit permutation check for small cells) and
+  :func:`seed_level_shift_test` (two-way seed x unit model, between-seed variance pooled over
+  items by :func:`pooled_seed_component`), both also testing ``|shift| <= tolerance``;
+- seeds: :func:`seed_prompt_anova` (two-way, no replication); :func:`seed_variation` (one-way,
+  for a single prompt);
+- corrections: weighted Holm and Benjamini-Hochberg (:func:`adjust`).
+The remaining interval and test functions (Wilson, Newcombe, two-proportion z, cluster
+bootstrap, permutation tests, Welch t) are kept as checked building blocks.
+Every function returns plain floats or small dataclasses so results go straight into tables.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -318,12 +320,13 @@ class SeedVariation:
     p_value: float
     icc: float
     significant: bool
+    test: str = "one-way ANOVA"
 
     def describe(self) -> str:
         if math.isnan(self.p_value):
             return f"not testable ({self.n_seeds} seed(s) with data)"
         yes = "yes" if self.significant else "no"
-        return f"significant variation across seeds: {yes}, p={self.p_value:.3g}"
+        return f"significant variation across seeds: {yes}, p={self.p_value:.3g} ({self.test})"
 
 
 def seed_variation(groups: Sequence[ArrayLike], alpha: float = 0.05) -> SeedVariation:
@@ -359,51 +362,443 @@ def seed_variation(groups: Sequence[ArrayLike], alpha: float = 0.05) -> SeedVari
     return SeedVariation(k, f, p, icc, p < alpha)
 
 
-def _adjust_finite(
-    pvalues: ArrayLike, step: Callable[[NDArray[np.float64]], NDArray[np.float64]]
-) -> NDArray[np.float64]:
-    """Apply ``step`` to the sorted non-NaN p-values; NaNs stay in place and are not counted."""
+# ---------- comparisons that fit the design: arms compared within each unit ----------
+
+
+@dataclass(frozen=True)
+class ShiftTest:
+    """A difference between two arms on values rescaled to [0, 1], its interval and test.
+
+    ``diff`` is candidate minus baseline; ``lo``/``hi`` are ``diff -/+ crit * se`` (clipped to
+    [-1, 1]), with ``crit`` from the same reference distribution (normal or t with ``df``) as
+    ``p``, so the interval excludes the tolerance exactly when the normal/t test rejects.
+    ``p`` tests ``|shift| <= tolerance`` (two-sided at the nearer boundary; ``tolerance = 0`` is
+    the usual test of no shift); ``p_permutation`` is the within-unit permutation p of no shift
+    where it was computed (small cells), and ``p`` is never below it.
+    """
+
+    diff: float
+    se: float
+    lo: float
+    hi: float
+    p: float
+    df: float
+    n_units: int
+    method: str
+    p_permutation: float = math.nan
+
+
+def _tolerance_p(diff: float, se: float, tolerance: float, df: float) -> float:
+    """Two-sided p for ``|shift| <= tolerance`` at the nearer boundary (1 inside it)."""
+    if not se > 0:
+        return 1.0 if abs(diff) <= tolerance else 0.0
+    stat = (abs(diff) - tolerance) / se
+    tail = sps.norm.sf(stat) if math.isinf(df) else sps.t.sf(stat, df=df)
+    return float(min(1.0, 2 * tail))
+
+
+def _crit(confidence: float, df: float) -> float:
+    if math.isinf(df):
+        return _z(confidence)
+    return float(sps.t.ppf(0.5 + confidence / 2, df=df))
+
+
+@dataclass(frozen=True)
+class Strata:
+    """Per-unit sufficient statistics of two arms (``a`` candidate, ``b`` baseline)."""
+
+    n_a: NDArray[np.float64]
+    n_b: NDArray[np.float64]
+    sum_a: NDArray[np.float64]
+    sum_b: NDArray[np.float64]
+    sumsq: NDArray[np.float64]  # both arms together
+
+    @classmethod
+    def of(cls, values: ArrayLike, is_a: ArrayLike, units: ArrayLike) -> Strata:
+        v = np.asarray(values, dtype=float)
+        a = np.asarray(is_a, dtype=bool)
+        _, inv = np.unique(np.asarray(units), return_inverse=True)
+        g = int(inv.max()) + 1 if inv.size else 0
+
+        def count(
+            mask: NDArray[np.bool_], w: NDArray[np.float64] | None = None
+        ) -> NDArray[np.float64]:
+            got = np.bincount(inv[mask], weights=None if w is None else w[mask], minlength=g)
+            return got.astype(float)
+
+        return cls(
+            n_a=count(a).astype(float),
+            n_b=count(~a).astype(float),
+            sum_a=count(a, v),
+            sum_b=count(~a, v),
+            sumsq=np.bincount(inv, weights=v * v, minlength=g),
+        )
+
+
+def stratified_shift_test(
+    values: ArrayLike,
+    is_candidate: ArrayLike,
+    units: ArrayLike,
+    *,
+    tolerance: float = 0.0,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_perm: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+    permute_below: int = 40,
+    permute_if_below: float = 1.0,
+) -> ShiftTest:
+    """Compare two arms within each unit (prompt, question, Petri seed, document) and combine.
+
+    The estimate is the Mantel-Haenszel-weighted mean of the per-unit differences,
+    ``sum w_u d_u / sum w_u`` with ``w_u = n_a n_b / (n_a + n_b)``; its standard error is the
+    within-unit permutation standard error (the pooled variance of each unit's values), so
+    z^2 is the Cochran-Mantel-Haenszel statistic for binary values (without continuity
+    correction) and its generalisation to scores (the stratified mean-score test). The units
+    are held fixed (the question is "did the arms differ on this instrument?"), so one fixed
+    question with 16 samples a side can be significant. Units seen by only one arm carry no
+    within-unit information and are left out. When the smaller arm has fewer than
+    ``permute_below`` samples (and the normal p is below ``permute_if_below``, e.g. alpha: a p
+    above alpha cannot become significant) the within-unit permutation p of no shift is also
+    computed (``n_perm`` Monte-Carlo permutations of the arm labels inside each unit) and the
+    reported p is the larger of the two, so a small cell is never more significant than its
+    exact test.
+    """
+    v = np.asarray(values, dtype=float)
+    a = np.asarray(is_candidate, dtype=bool)
+    u = np.asarray(units)
+    keep = ~np.isnan(v)
+    v, a, u = v[keep], a[keep], u[keep]
+    st = Strata.of(v, a, u)
+    both = (st.n_a > 0) & (st.n_b > 0)
+    n_units = int(both.sum())
+    if n_units == 0:
+        return ShiftTest(
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.inf,
+            0,
+            "no unit seen by both arms",
+        )
+    na, nb = st.n_a[both], st.n_b[both]
+    sa, sb, sq = st.sum_a[both], st.sum_b[both], st.sumsq[both]
+    n = na + nb
+    w = na * nb / n
+    d = sa / na - sb / nb
+    tot = sa + sb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled_var = np.where(n > 1, (sq - tot * tot / n) / (n - 1), 0.0)
+    pooled_var = np.clip(pooled_var, 0.0, None)
+    big_w = float(w.sum())
+    diff = float((w * d).sum() / big_w)
+    se = math.sqrt(float((w * pooled_var).sum())) / big_w
+    floor = ""
+    if se == 0:
+        # every unit constant across both arms (all 0, all at the limit): no spread to measure,
+        # so use the variance of a [0, 1] value at the pooled mean after adding two samples at
+        # each limit (Agresti-Caffo), which keeps the interval from collapsing to a point
+        p_tilde = (float(tot.sum()) + 2) / (float(n.sum()) + 4)
+        se = math.sqrt(p_tilde * (1 - p_tilde) * float((w * n / (n - 1)).sum()))
+        se /= big_w
+        floor = "; no spread within any unit: Agresti-Caffo variance"
+    df = math.inf
+    p = _tolerance_p(diff, se, tolerance, df)
+    crit = _crit(confidence, df)
+    lo, hi = max(-1.0, diff - crit * se), min(1.0, diff + crit * se)
+    where = "this unit" if n_units == 1 else f"{n_units} units"
+    method = (
+        f"within-unit comparison over {where} (Mantel-Haenszel weights; CMH/stratified "
+        "mean-score z test"
+    )
+    method += floor
+    p_perm = math.nan
+    if p < permute_if_below and min(na.sum(), nb.sum()) < permute_below:
+        sel = np.isin(np.unique(u, return_inverse=True)[1], np.flatnonzero(both))
+        p_perm = _within_unit_permutation(v[sel], a[sel], u[sel], n_perm=n_perm, seed=seed)
+        if p_perm > 1.5 / (n_perm + 1):
+            # no permutation as extreme as the data: the exact p is below what n_perm can
+            # resolve, so the check passes (else it would floor every p at 1 / (n_perm + 1))
+            p = max(p, p_perm)
+        method += f"; p no smaller than the within-unit permutation p ({n_perm} permutations)"
+    method += ")"
+    return ShiftTest(diff, se, lo, hi, p, df, n_units, method, p_perm)
+
+
+def _within_unit_permutation(
+    values: NDArray[np.float64],
+    is_a: NDArray[np.bool_],
+    units: NDArray[Any],
+    *,
+    n_perm: int,
+    seed: int,
+) -> float:
+    """Two-sided Monte-Carlo p of no shift: arm labels shuffled inside each unit.
+
+    The statistic is the candidate arm's total, whose permutation mean is fixed, so
+    ``|T - E[T]|`` is compared; (count + 1) / (n_perm + 1), never exactly 0.
+    """
+    _, inv = np.unique(units, return_inverse=True)
+    order = np.lexsort((~is_a, inv))  # within each unit: candidate samples first
+    v = values[order]
+    code = inv[order].astype(float)
+    mask = is_a[order]
+    n_u = np.bincount(inv)
+    tot_u = np.bincount(inv, weights=values)
+    na_u = np.bincount(inv[is_a], minlength=n_u.size)
+    expected = float((na_u * tot_u / n_u).sum())
+    observed = abs(float(v[mask].sum()) - expected)
+    rng = np.random.default_rng(seed)
+    count = 0
+    chunk = max(1, min(n_perm, 2_000_000 // max(1, v.size)))
+    for start in range(0, n_perm, chunk):
+        m = min(chunk, n_perm - start)
+        keys = code[None, :] + rng.random((m, v.size))
+        perm = np.argsort(keys, axis=1)
+        t = (v[perm] * mask[None, :]).sum(axis=1)
+        count += int(np.sum(np.abs(t - expected) >= observed - 1e-9))
+    return (count + 1) / (n_perm + 1)
+
+
+@dataclass(frozen=True)
+class SeedPromptAnova:
+    """Two-way seed x unit decomposition of cell means inside one arm (or pooled over arms).
+
+    ``ms_seed``: variance of the unit-adjusted seed means times the units (df ``df_seed``);
+    ``ms_interaction``: the seed x unit residual mean square (df ``df_interaction``), which
+    also holds the sampling noise of the cell means.
+    """
+
+    seed_means: NDArray[np.float64]
+    n_units: int
+    ms_seed: float
+    df_seed: float
+    ms_interaction: float
+    df_interaction: float
+
+    @property
+    def f_statistic(self) -> float:
+        if not self.ms_interaction > 0 or self.df_seed < 1:
+            return math.nan
+        return self.ms_seed / self.ms_interaction
+
+    @property
+    def p_value(self) -> float:
+        f = self.f_statistic
+        if math.isnan(f) or self.df_interaction < 1:
+            return math.nan
+        return float(sps.f.sf(f, self.df_seed, self.df_interaction))
+
+
+def seed_prompt_anova(cells: NDArray[np.float64]) -> SeedPromptAnova:
+    """Two-way ANOVA without replication on a complete seeds x units matrix of cell means."""
+    s, k = cells.shape
+    seed_means = cells.mean(axis=1)
+    if s < 2:
+        return SeedPromptAnova(seed_means, k, math.nan, 0.0, math.nan, 0.0)
+    resid = cells - seed_means[:, None] - cells.mean(axis=0)[None, :] + cells.mean()
+    df_seed = float(s - 1)
+    df_int = float((s - 1) * (k - 1))
+    ms_seed = float(k * seed_means.var(ddof=1))
+    ms_int = float((resid**2).sum() / df_int) if df_int > 0 else math.nan
+    return SeedPromptAnova(seed_means, k, ms_seed, df_seed, ms_int, df_int)
+
+
+POOL_SEEDS_ABOVE = 0.5
+MIN_ITEMS_FOR_POOLED_SEEDS = 3
+"""Items of one task and metric needed to estimate the between-seed variance across them."""
+"""Pool the between-seed mean square into the error when the seed F test's p exceeds this."""
+
+
+@dataclass(frozen=True)
+class SeedComponent:
+    """Between-seed variance of a seed's mean (0-1 rescale), pooled over the items of a task
+    and metric: ``sum df_i (MS_seed,i - MS_int,i) / K_i / sum df_i``, truncated at 0."""
+
+    var: float
+    df: float
+    n_items: int
+
+
+def pooled_seed_component(parts: Sequence[tuple[float, float, float, int]]) -> SeedComponent:
+    """From (ms_seed, df_seed, ms_noise, units) of each item and arm with two or more seeds."""
+    usable = [(m, d, e, k) for m, d, e, k in parts if d > 0 and k > 0 and not math.isnan(e)]
+    df = sum(d for _, d, _, _ in usable)
+    if df == 0:
+        return SeedComponent(math.nan, 0.0, 0)
+    est = sum(d * (m - e) / k for m, d, e, k in usable) / df
+    return SeedComponent(max(0.0, est), df, len(usable))
+
+
+def seed_level_shift_test(
+    cand_cells: NDArray[np.float64],
+    base_cells: NDArray[np.float64],
+    *,
+    cell_sampling_var: float,
+    cell_sampling_df: float,
+    tolerance: float = 0.0,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed_component: SeedComponent | None = None,
+) -> ShiftTest | None:
+    """Checkpoints (seeds) as the unit, units (prompts) kept paired: a two-way seed x unit model.
+
+    ``*_cells`` are seeds x units matrices of cell means over the same units. The shift is the
+    difference of the arms' mean seed means, so unit difficulty cancels exactly (pairing by
+    unit is kept). Its variance is ``V (1/S_a + 1/S_b) / K`` where ``V`` is the between-seed
+    mean square (df: seeds - 2) when the seed F test against the seed x unit interaction (or,
+    with one unit, the sampling variance of a cell mean) has p <= :data:`POOL_SEEDS_ABOVE`, and
+    otherwise both mean squares pooled (Bancroft's sometimes-pool rule). When seeds do not
+    really differ the pooled term (many df) is used, so 3 vs 3 seeds keep almost the power of
+    the pooled comparison; when they do, the t test over seed means (few df) takes over.
+    None when neither side has two seeds or nothing varies.
+    """
+    sa, k = cand_cells.shape
+    sb = base_cells.shape[0]
+    if max(sa, sb) < 2 or k == 0:
+        return None
+    parts = [seed_prompt_anova(c) for c in (cand_cells, base_cells)]
+    df_seed = sum(p.df_seed for p in parts)
+    ms_seed = sum(p.ms_seed * p.df_seed for p in parts if p.df_seed) / df_seed
+    df_int = sum(p.df_interaction for p in parts)
+    if df_int > 0:
+        ms_int = sum(p.ms_interaction * p.df_interaction for p in parts if p.df_interaction)
+        ms_int /= df_int
+        floor_what = f"seed x unit interaction (df {df_int:g})"
+    else:
+        ms_int, df_int = cell_sampling_var, cell_sampling_df
+        floor_what = f"sampling variance of a cell mean (df {df_int:g})"
+    if not (ms_seed > 0 or ms_int > 0):
+        return None
+    f_p = float(sps.f.sf(ms_seed / ms_int, df_seed, df_int)) if ms_int > 0 and df_seed else 0.0
+    sc = seed_component
+    if sc is not None and sc.n_items >= MIN_ITEMS_FOR_POOLED_SEEDS and not math.isnan(sc.var):
+        # the between-seed variance estimated from every item of the task and metric (many
+        # df), plus this item's own seed-free noise: Satterthwaite df for the sum
+        noise, seed = ms_int / k, sc.var
+        var = (noise + seed) * k
+        denom = noise**2 / max(df_int, 1.0) + (seed**2 / sc.df if seed > 0 else 0.0)
+        df = (noise + seed) ** 2 / denom if denom > 0 else max(df_int, 1.0)
+        what = (
+            f"{floor_what} plus the between-seed variance pooled over {sc.n_items} items "
+            f"(df {sc.df:g}; Satterthwaite df {df:.3g})"
+        )
+    elif f_p > POOL_SEEDS_ABOVE:
+        # seeds no more spread than the seed-free noise: pool the two mean squares (Bancroft's
+        # sometimes-pool rule at 0.25, which keeps the size near nominal)
+        var = (ms_seed * df_seed + ms_int * df_int) / (df_seed + df_int)
+        df = df_seed + df_int
+        what = (
+            f"between-seed and {floor_what.split(' (')[0]} pooled (df {df:g}; seed F test "
+            f"p = {f_p:.2g} > {POOL_SEEDS_ABOVE:g})"
+        )
+    else:
+        var, df = max(ms_seed, ms_int), df_seed
+        what = f"between-seed variance (df {df_seed:g}; seed F test p = {f_p:.2g})"
+    diff = float(parts[0].seed_means.mean() - parts[1].seed_means.mean())
+    se = math.sqrt(var * (1 / sa + 1 / sb) / k)
+    p = _tolerance_p(diff, se, tolerance, df)
+    crit = _crit(confidence, df)
+    method = (
+        f"two-way seed x unit model over {k} unit(s), {sa} vs {sb} seeds: t on the difference "
+        f"of seed means (paired by unit); error term: {what}"
+    )
+    return ShiftTest(
+        diff, se, max(-1.0, diff - crit * se), min(1.0, diff + crit * se), p, df, k, method
+    )
+
+
+def _weights(p: NDArray[np.float64], weights: ArrayLike | None) -> NDArray[np.float64]:
+    w = np.ones(p.shape) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != p.shape or np.any(w[~np.isnan(p)] <= 0):
+        raise ValueError("weights must be positive and one per p-value")
+    return w
+
+
+def holm(pvalues: ArrayLike, weights: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Holm step-down adjusted p-values (family-wise error), NaNs kept in place and ignored.
+
+    With ``weights`` this is the weighted Holm procedure (Holm 1979): hypotheses are ordered by
+    ``p / w`` and the step-k multiplier is the remaining weight over ``w``; equal weights give
+    the usual Holm. Family-wise error over all non-NaN p-values is controlled at any alpha.
+    """
     p = np.asarray(pvalues, dtype=float)
+    w = _weights(p, weights)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
-    q = p[ok]
-    if q.size == 0:
+    if not ok.any():
         return out
-    order = np.argsort(q, kind="stable")
-    result = np.empty(q.size)
-    result[order] = step(q[order])
-    out[ok] = result
+    q, wk = p[ok], w[ok] / w[ok].sum()
+    order = np.lexsort((np.arange(q.size), q / wk))
+    ws = wk[order]
+    remaining = np.cumsum(ws[::-1])[::-1]
+    adj = np.minimum(1.0, np.maximum.accumulate(q[order] / ws * remaining))
+    res = np.empty(q.size)
+    res[order] = adj
+    out[ok] = res
     return out
 
 
-def holm(pvalues: ArrayLike) -> NDArray[np.float64]:
-    """Holm step-down adjusted p-values (family-wise error), NaNs kept in place and ignored."""
+def benjamini_hochberg(pvalues: ArrayLike, weights: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Benjamini-Hochberg step-up adjusted p-values (false discovery rate), NaNs ignored.
 
-    def step(sorted_p: NDArray[np.float64]) -> NDArray[np.float64]:
-        m = sorted_p.size
-        return np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * sorted_p))
+    With ``weights`` (rescaled to average 1) this is the weighted BH of Genovese, Roeder and
+    Wasserman (2006): BH applied to ``p / w``.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    w = _weights(p, weights)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if not ok.any():
+        return out
+    m = int(ok.sum())
+    q = p[ok] / (w[ok] / w[ok].mean())
+    order = np.argsort(q, kind="stable")
+    scaled = q[order] * m / np.arange(1, m + 1)
+    adj = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    res = np.empty(m)
+    res[order] = adj
+    out[ok] = res
+    return out
 
-    return _adjust_finite(pvalues, step)
 
-
-def benjamini_hochberg(pvalues: ArrayLike) -> NDArray[np.float64]:
-    """Benjamini-Hochberg step-up adjusted p-values (false discovery rate), NaNs ignored."""
-
-    def step(sorted_p: NDArray[np.float64]) -> NDArray[np.float64]:
-        m = sorted_p.size
-        scaled = sorted_p * m / np.arange(1, m + 1)
-        return np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
-
-    return _adjust_finite(pvalues, step)
-
-
-def adjust(pvalues: ArrayLike, method: Correction) -> NDArray[np.float64]:
-    """Adjusted p-values by name: ``holm`` or ``bh``."""
+def adjust(
+    pvalues: ArrayLike, method: Correction, weights: ArrayLike | None = None
+) -> NDArray[np.float64]:
+    """Adjusted p-values by name: ``holm`` or ``bh`` (optionally weighted)."""
     if method == "holm":
-        return holm(pvalues)
+        return holm(pvalues, weights)
     if method == "bh":
-        return benjamini_hochberg(pvalues)
+        return benjamini_hochberg(pvalues, weights)
     raise ValueError(f"unknown correction {method!r}; one of holm, bh")
+
+
+def effective_n_interval(
+    mean: float, variance: float, n: float, df: float, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float]:
+    """Korn-Graubard interval for a mean in [0, 1] with a design-based variance.
+
+    The effective sample size ``n_eff = p (1 - p) / variance`` (at most ``n``) is shrunk by
+    ``(t_{n-1} / t_df)^2`` for the few degrees of freedom of the variance estimate, and a
+    Clopper-Pearson interval is taken at ``p * n_eff`` successes out of ``n_eff`` (Korn and
+    Graubard 1998, the survey interval for proportions with few clusters). With zero variance
+    (every value at one limit) pass ``variance = nan``: ``n_eff = n`` is used as is.
+    """
+    if n <= 0 or math.isnan(mean):
+        return (math.nan, math.nan)
+    p = min(1.0, max(0.0, mean))
+    n_eff = float(n)
+    if variance > 0 and 0 < p < 1:
+        n_eff = min(float(n), p * (1 - p) / variance)
+    if n > 1 and df >= 1:
+        q = 0.5 + confidence / 2
+        n_eff *= (float(sps.t.ppf(q, n - 1)) / float(sps.t.ppf(q, df))) ** 2
+    n_eff = max(n_eff, 1e-9)
+    x = p * n_eff
+    alpha = 1 - confidence
+    lo = 0.0 if x <= 0 else float(sps.beta.ppf(alpha / 2, x, n_eff - x + 1))
+    hi = 1.0 if x >= n_eff else float(sps.beta.ppf(1 - alpha / 2, x + 1, n_eff - x))
+    return (lo, hi)
 
 
 CORRECTION_NAMES: dict[str, str] = {

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 from inspect_ai import Epochs, Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import (
@@ -79,30 +80,39 @@ def all_flags() -> tuple[str, ...]:
 # ---- metrics ---------------------------------------------------------------------------
 
 
-def flag_summary(values: list[dict[str, float]], confidence: float) -> dict[str, float]:
-    """Per flag: share of turns with the flag and its Wilson interval."""
+def flag_summary(
+    values: list[dict[str, float]], units: list[str], confidence: float
+) -> dict[str, float]:
+    """Per flag: share of turns with the flag and its interval, by the report's own estimator
+    (cc_evals.analysis.estimate: the same design rule, so the log and the report agree)."""
+    from cc_evals.adapter import BINARY
+    from cc_evals.analysis import Settings, estimate
+
     out: dict[str, float] = {}
-    n = len(values)
-    keys = list(values[0]) if values else []
-    for key in keys:
-        k = sum(float(v[key]) for v in values)
-        lo, hi = stats.wilson_interval(k, n, confidence)
-        out[key] = k / n
-        out[f"{key}_lo"] = lo
-        out[f"{key}_hi"] = hi
+    codes = np.unique(np.asarray(units), return_inverse=True)[1].astype(np.int64)
+    settings = Settings(confidence=confidence)
+    for key in list(values[0]) if values else []:
+        column = np.array([float(v[key]) for v in values], dtype=np.float64)
+        est = estimate(column, codes, BINARY, settings)
+        out[key] = est.value
+        out[f"{key}_lo"] = est.lo
+        out[f"{key}_hi"] = est.hi
     return out
 
 
 @metric(scores="unreduced")
 def flag_rates() -> Metric:
-    """Share of scored turns with each flag, with its Wilson interval (every epoch counted)."""
+    """Share of scored turns with each flag, with its interval (every epoch counted; a turn
+    answered over several epochs is one unit)."""
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
-        values = [s.score.value for s in scores if isinstance(s.score.value, dict)]
-        if not values:
+        kept = [s for s in scores if isinstance(s.score.value, dict)]
+        if not kept:
             return {"scored": 0.0}
+        values = [cast(dict[str, float], s.score.value) for s in kept]
+        units = [str(s.sample_id) for s in kept]
         return {
-            **flag_summary(values, stats.DEFAULT_CONFIDENCE),
+            **flag_summary(values, units, stats.DEFAULT_CONFIDENCE),
             "scored": float(len(values)),
         }
 
