@@ -17,6 +17,7 @@ FAMILIES = [
     "introspection",
     "petri",
     "collaborative_edit",
+    "self_awareness",
 ]
 
 

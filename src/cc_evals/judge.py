@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from inspect_ai._util.error import PrerequisiteError
-from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.model import GenerateConfig, Model, ModelOutput, get_model
 
 from cc_evals.data import DatasetError, load_markdown
 from cc_evals.paths import scorers_dir
@@ -70,6 +70,20 @@ class JudgeReply:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def first_token_logprobs(output: ModelOutput) -> dict[str, float] | None:
+    """Token -> logprob of the first generated token and its top alternatives (None without
+    logprobs); the highest logprob is kept per distinct token string. Also used on the target's
+    own outputs (self_awareness reads option probabilities from them)."""
+    choice = output.choices[0] if output.choices else None
+    if choice is None or choice.logprobs is None or not choice.logprobs.content:
+        return None
+    first = choice.logprobs.content[0]
+    top = {first.token: first.logprob}
+    for alt in first.top_logprobs or []:
+        top[alt.token] = max(alt.logprob, top.get(alt.token, -math.inf))
+    return top
+
+
 async def judge_generate(
     prompt: str,
     *,
@@ -88,18 +102,10 @@ async def judge_generate(
         return JudgeReply(text="", model=str(model), error=f"{type(ex).__name__}: {ex}")
     if output.error:
         return JudgeReply(text=output.completion, model=str(model), error=output.error)
-    top: dict[str, float] | None = None
-    choice = output.choices[0] if output.choices else None
-    if choice is not None and choice.logprobs is not None and choice.logprobs.content:
-        first = choice.logprobs.content[0]
-        top = {first.token: first.logprob}
-        for alt in first.top_logprobs or []:
-            # keep the highest logprob per distinct token string
-            top[alt.token] = max(alt.logprob, top.get(alt.token, -math.inf))
     return JudgeReply(
         text=output.completion,
         model=str(model),
-        first_token_top_logprobs=top,
+        first_token_top_logprobs=first_token_logprobs(output),
         output_tokens=output.usage.output_tokens if output.usage else None,
     )
 
