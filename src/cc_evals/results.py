@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
 
@@ -386,6 +387,9 @@ register_adapter(
     )
 )
 # A new family: one register_adapter(FamilyAdapter(family=..., item_key=..., scores=...)).
+# families whose adapter lives in their own package (cc_evals/<family>/report.py: ADAPTER)
+for _family in ("self_awareness",):
+    register_adapter(import_module(f"cc_evals.{_family}.report").ADAPTER)
 
 
 def scale_of(family: str, metric: str) -> Scale:

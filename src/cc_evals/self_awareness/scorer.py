@@ -66,12 +66,13 @@ def parse_word(text: str, values: dict[str, float]) -> tuple[float | None, str, 
 
 
 def parse_choice(text: str, letters: list[str]) -> str | None:
-    """The option letter an answer picks: a leading letter ("B", "**B**", "Answer: B)"), else the
-    only option letter standing alone in the text; None when absent or ambiguous."""
+    """The option letter an answer picks: the only option letter standing alone in it ("B",
+    "**B**", "Answer: B)", "I pick B."; a lone lower-case letter too); None when there is none
+    or when several stand alone ("A or B")."""
+    bare = text.strip().strip("*_`.():").strip()
+    if len(bare) == 1 and bare.upper() in letters:
+        return bare.upper()
     allowed = "".join(letters)
-    lead = re.match(rf"^\W*(?:(?:option|answer|choice)\s*:?\s*)?([{allowed}])(?![\w])", text, re.I)
-    if lead and lead.group(1).upper() in letters and (lead.group(1).isupper() or len(text) < 4):
-        return lead.group(1).upper()
     alone = set(re.findall(rf"(?<![\w'])([{allowed}])(?![\w'])", text))
     return alone.pop() if len(alone) == 1 else None
 
