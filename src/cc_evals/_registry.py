@@ -6,5 +6,5 @@ from cc_evals.emergent_misalignment.task import emergent_misalignment
 from cc_evals.introspection.task import TASK_VARIANTS, introspection
 from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.preferences.task import DIMENSION_TASKS, preferences
-from cc_evals.self_report.task import self_report
 from cc_evals.self_awareness.task import PART_TASKS, self_awareness
+from cc_evals.self_report.task import self_report
