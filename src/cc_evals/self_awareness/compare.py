@@ -154,9 +154,11 @@ def _pct(v: float) -> str:
 
 def scatter(per_model: pd.DataFrame, corr: pd.DataFrame, out: Path) -> list[tuple[str, Path]]:
     """One Fig. 4-style scatter per comparison with two or more models."""
-    from cc_evals import plots  # matplotlib only when plotting
+    import matplotlib.pyplot as plt
+    import seaborn as sns
 
-    sns, plt = plots.sns, plots.plt
+    from cc_evals import plots  # matplotlib (Agg backend, set there) only when plotting
+
     figures: list[tuple[str, Path]] = []
     for name, part in per_model.groupby("comparison", sort=False):
         if len(part) < 2:

@@ -21,7 +21,8 @@ LETTERS = "ABCDEFGHIJ"
 
 @cache
 def family_spec() -> dict[str, Any]:
-    return strip_lines(load_yaml(tasks_dir() / "self_awareness.yaml"))
+    spec: dict[str, Any] = strip_lines(load_yaml(tasks_dir() / "self_awareness.yaml"))
+    return spec
 
 
 def _data(part: str) -> tuple[Path, Any]:
