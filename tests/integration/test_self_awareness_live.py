@@ -13,7 +13,6 @@ from inspect_ai.model import GenerateConfig
 from live_checks import assert_real_run, full_log, model_events
 
 from cc_evals.local_server import LocalServer
-from cc_evals.self_awareness.task import self_awareness
 
 IDS = [
     "risk_predisposition-00",
@@ -31,7 +30,8 @@ def test_every_part_on_the_real_server(smollm2: LocalServer, tmp_path: object) -
     config = GenerateConfig(attempt_timeout=90, max_retries=1)
     grader = smollm2.model(config=config)
     [log] = eval(
-        self_awareness(lottery_pairs=20),
+        "cc_evals/self_awareness",
+        task_args={"lottery_pairs": 20},
         model=smollm2.model(config=config),
         model_roles={"grader": grader},
         sample_id=IDS,
