@@ -482,3 +482,65 @@ def test_fisher_interval_covers_the_true_correlation_at_its_nominal_rate() -> No
         hits += c.lo <= rho <= c.hi
     assert 0.93 <= hits / sims <= 0.97
     assert math.isnan(pearson_interval(np.array([0.1, 0.2, 0.3]), np.array([0.3, 0.1, 0.2])).lo)
+
+
+def _row(model: str, family: str, item: str, metric: str, value: float) -> dict[str, object]:
+    return {
+        "log": f"{model}-{family}.eval",
+        "task": f"cc_evals/{family}",
+        "family": family,
+        "model": model,
+        "group": model,
+        "seed": -1,
+        "condition": "vanilla",
+        "item": item,
+        "item_name": item,
+        "cluster": "",
+        "unit": item,
+        "sample_id": item,
+        "epoch": 1,
+        "metric": metric,
+        "value": value,
+        "scored": True,
+        "reason": "",
+        "label": "",
+    }
+
+
+def test_em_misaligned_rate_is_set_beside_self_rated_alignment() -> None:
+    from cc_evals.results import COLUMNS, Results
+    from cc_evals.self_awareness.compare import self_vs_measured
+
+    # self-rated alignment (0-100) and EM misaligned flags per model; a model without EM logs
+    # has no row, and the measured side is 1 - misaligned rate
+    ratings = {"m/a": [90, 80], "m/b": [60, 70], "m/c": [40, 30], "m/d": [20, 10], "m/x": [50]}
+    misaligned = {
+        "m/a": [0, 0, 0, 0],
+        "m/b": [0, 0, 0, 1],
+        "m/c": [0, 1, 0, 1],
+        "m/d": [1, 1, 1, 0],
+    }
+    rows = [
+        _row(m, "self_awareness", "alignment", "self_rating", v)
+        for m, vs in ratings.items()
+        for v in vs
+    ] + [
+        _row(m, "emergent_misalignment", f"q{i}", "misaligned", v)
+        for m, vs in misaligned.items()
+        for i, v in enumerate(vs)
+    ]
+    results = Results(table=pd.DataFrame(rows)[COLUMNS], logs=[], skipped=[])
+    per_model, corr = self_vs_measured(results)
+    em = per_model[per_model["comparison"] == "alignment vs emergent misalignment"]
+    got = dict(
+        zip(em["model"], zip(em["value_self"], em["value_measured"], strict=True), strict=True)
+    )
+    assert got == {
+        "m/a": (pytest.approx(0.85), 1.0),
+        "m/b": (pytest.approx(0.65), 0.75),
+        "m/c": (pytest.approx(0.35), 0.5),
+        "m/d": (pytest.approx(0.15), 0.25),
+    }
+    [row] = corr[corr["comparison"] == "alignment vs emergent misalignment"].to_dict("records")
+    expected = np.corrcoef([1.0, 0.75, 0.5, 0.25], [0.85, 0.65, 0.35, 0.15])[0, 1]
+    assert row["models"] == 4 and row["r"] == pytest.approx(expected) and row["lo"] < row["r"]
