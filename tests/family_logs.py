@@ -15,6 +15,7 @@ import test_emergent_misalignment as em
 import test_introspection_task as intro
 import test_petri_task as petri
 import test_preferences_task as prefs
+import test_self_awareness as selfaware
 import test_self_report as selfrep
 import test_training as training
 from inspect_ai import eval
@@ -140,6 +141,24 @@ def _training(log_dir: str) -> None:
     )
 
 
+def _self_awareness(log_dir: str) -> None:
+    risky = selfaware.risk_model(0.9, "mockllm/model")
+
+    def target(messages, tools, tool_choice, config):  # type: ignore[no-untyped-def]  # noqa: ANN001
+        text = messages[-1].text
+        if "values" in text and "whole number" in text:
+            return output("150")  # out of range: an unscored rating
+        return risky.api.outputs(messages, tools, tool_choice, config)  # type: ignore[attr-defined]
+
+    run(
+        "cc_evals/self_awareness",
+        get_model("mockllm/model", custom_outputs=target, memoize=False),
+        scripted(selfaware.no_judge),
+        task_args={"parts": "ratings,lottery", "lottery_pairs": 20},
+        log_dir=log_dir,
+    )
+
+
 BUILDERS = {
     "preferences": _preferences,
     "self_report": _self_report,
@@ -147,6 +166,7 @@ BUILDERS = {
     "introspection": _introspection,
     "petri": _petri,
     "collaborative_edit": _collaborative_edit,
+    "self_awareness": _self_awareness,
     "training": _training,
 }
 

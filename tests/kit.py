@@ -65,14 +65,15 @@ def last_user_text(messages: list[Any]) -> str:
     return ""
 
 
-def scripted(fn: Script) -> Model:
-    """A mockllm model whose reply is ``fn(last user message text)``."""
+def scripted(fn: Script, name: str = "mockllm/model") -> Model:
+    """A mockllm model whose reply is ``fn(last user message text)``; ``name`` tells several
+    scripted models apart in a report (``mockllm/<anything>``)."""
 
     def respond(messages: list[Any], tools: Any, tool_choice: Any, config: Any) -> ModelOutput:
         reply = fn(last_user_text(messages))
         return reply if isinstance(reply, ModelOutput) else output(reply)
 
-    return get_model("mockllm/model", custom_outputs=respond, memoize=False)
+    return get_model(name, custom_outputs=respond, memoize=False)
 
 
 def judged_answer(judge_prompt: str) -> str:

@@ -90,6 +90,16 @@ def _training(items: set[str]) -> Expected:
     return lambda h: {(item, m): v for (s, m), v in h.items() if s == JUDGE_SCORER and m in flags}
 
 
+def _self_awareness(h: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """Its metric ``<item>.<measure>`` is the report's (item, measure) cell."""
+    out = {}
+    for (score, name), value in h.items():
+        item, _, measure = name.partition(".")
+        if score == "self_awareness_scorer" and measure:
+            out[(item, measure)] = value
+    return out
+
+
 def expected_cells(family: str, path: Path, items: set[str]) -> dict[tuple[str, str], float]:
     h = header_metrics(path)
     rules: dict[str, Expected] = {
@@ -100,6 +110,7 @@ def expected_cells(family: str, path: Path, items: set[str]) -> dict[tuple[str, 
         "petri": _by_item("tag_matched", "tag_matched", items),
         "collaborative_edit": _collaborative_edit,
         "training": _training(items) if family == "training" else _collaborative_edit,
+        "self_awareness": _self_awareness,
     }
     return {k: v for k, v in rules[family](h).items() if not math.isnan(v)}
 

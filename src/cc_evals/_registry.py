@@ -8,6 +8,7 @@ from cc_evals.judge_check import judge_check
 from cc_evals.judge_health import JudgeHealth  # warns when judge replies are unusable
 from cc_evals.petri.task import petri_behavioral, petri_self_report
 from cc_evals.preferences.task import DIMENSION_TASKS, preferences
+from cc_evals.self_awareness.task import PART_TASKS, self_awareness
 from cc_evals.self_report.task import self_report
 from cc_evals.tinker import tinker  # model provider: --model tinker/<model or checkpoint>
 from cc_evals.training.task import distill, training_data_audit

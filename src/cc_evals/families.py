@@ -22,6 +22,7 @@ FAMILIES: tuple[str, ...] = (
     "introspection",
     "petri",
     "collaborative_edit",
+    "self_awareness",
     "training",
 )
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from inspect_ai.model import GenerateConfig, Model
+from inspect_ai.model import GenerateConfig, Model, ModelOutput
 
 from cc_evals._inspect import PrerequisiteError
 from cc_evals.endpoints import bounded_model, call_failure, check_reachable
@@ -96,6 +96,20 @@ class JudgeReply:
             self.first_token_top_logprobs = {t: min(float(lp), 0.0) for t, lp in top.items()}
 
 
+def first_token_logprobs(output: ModelOutput) -> dict[str, float] | None:
+    """Token -> logprob of the first generated token and its top alternatives (None without
+    logprobs); the highest logprob is kept per distinct token string. Also used on the target's
+    own outputs (self_awareness reads option probabilities from them)."""
+    choice = output.choices[0] if output.choices else None
+    if choice is None or choice.logprobs is None or not choice.logprobs.content:
+        return None
+    first = choice.logprobs.content[0]
+    top = {first.token: first.logprob}
+    for alt in first.top_logprobs or []:
+        top[alt.token] = max(alt.logprob, top.get(alt.token, -math.inf))
+    return top
+
+
 async def judge_generate(
     prompt: str,
     *,
@@ -114,18 +128,10 @@ async def judge_generate(
         return JudgeReply(text="", model=str(model), error=call_failure(model, ex))
     if output.error:
         return JudgeReply(text=output.completion, model=str(model), error=output.error)
-    top: dict[str, float] | None = None
-    choice = output.choices[0] if output.choices else None
-    if choice is not None and choice.logprobs is not None and choice.logprobs.content:
-        first = choice.logprobs.content[0]
-        top = {first.token: first.logprob}
-        for alt in first.top_logprobs or []:
-            # keep the highest logprob per distinct token string
-            top[alt.token] = max(alt.logprob, top.get(alt.token, -math.inf))
     return JudgeReply(
         text=output.completion,
         model=str(model),
-        first_token_top_logprobs=top,
+        first_token_top_logprobs=first_token_logprobs(output),
         output_tokens=output.usage.output_tokens if output.usage else None,
     )
 

@@ -40,6 +40,7 @@ from cc_evals.results import (
     load_results,
     scale_of,
 )
+from cc_evals.self_awareness.compare import add_sections as add_self_awareness_sections
 
 MAX_SERIES = 12  # more series than this in one figure is unreadable
 
@@ -56,6 +57,7 @@ class Report:
     baseline: str | None
     figures: list[tuple[str, Path]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sections: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # family views
 
 
 def parse_by(text: str) -> list[str]:
@@ -359,6 +361,8 @@ def write_markdown(report: Report, path: Path) -> None:
             f"\n## Comparisons with `{report.baseline}`\n",
             markdown_table(comparisons_view(report)),
         ]
+    for title, frame in report.sections:
+        parts += [f"\n## {title}\n", markdown_table(frame)]
     if report.figures:
         parts.append("\n## Figures\n")
         parts += [f"![{t}]({p.relative_to(path.parent)})\n" for t, p in report.figures]
@@ -391,6 +395,8 @@ def write_html(report: Report, path: Path) -> None:
             f"<h2>Comparisons with {html.escape(report.baseline)}</h2>",
             table(comparisons_view(report)),
         ]
+    for title, frame in report.sections:
+        body += [f"<h2>{html.escape(title)}</h2>", table(frame)]
     if report.notes:
         body += [
             "<h2>Notes</h2><ul>",
@@ -421,6 +427,7 @@ def write_outputs(report: Report, out: Path, *, with_plots: bool = True) -> list
         written.append(out / "comparisons.csv")
     if with_plots:
         make_plots(report, out)
+    add_self_awareness_sections(report, out, with_plots=with_plots)
     write_markdown(report, out / "report.md")
     write_html(report, out / "report.html")
     return [*written, out / "report.md", out / "report.html"]
