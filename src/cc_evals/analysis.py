@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -312,7 +313,9 @@ def seed_tables(table: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, pd.Data
     units = _codes(seeded["unit"])
     per_seed_rows = []
     group_rows = []
-    for key, idx in seeded.groupby(keys, observed=True, sort=True).indices.items():
+    for raw_key, raw_idx in seeded.groupby(keys, observed=True, sort=True).indices.items():
+        key = cast(tuple[object, ...], raw_key)  # several keys: pandas gives a tuple
+        idx = cast(NDArray[np.int64], raw_idx)
         ok = idx[scored[idx]]
         scale = _scale_at(keys, key)
         seeds_here = np.unique(seed_col[ok])

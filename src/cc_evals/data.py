@@ -6,6 +6,7 @@ fails at load time as ``path:line: what is wrong`` rather than deep inside a run
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -145,6 +146,20 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 def family_spec(family: str) -> dict[str, Any]:
     """``tasks/<family>.yaml``: where a family's data lives and its defaults (one loader)."""
     return dict(strip_lines(load_yaml(tasks_dir() / f"{family}.yaml")))
+
+
+def read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a JSON-lines file; a line that is
+    not JSON is a ``file:line:`` error (UTF-8 is checked by :func:`read_text`)."""
+    rows: list[tuple[int, Any]] = []
+    for number, raw in enumerate(read_text(path).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            rows.append((number, json.loads(raw)))
+        except json.JSONDecodeError as ex:
+            raise DatasetError(path, number, f"invalid JSON: {ex.msg}") from None
+    return rows
 
 
 def interleave[T](items: Sequence[T], group: Callable[[T], Hashable]) -> list[T]:

@@ -271,7 +271,7 @@ def _blind_line(b: dict[str, Any], max_shift: float) -> str:
     )
 
 
-def add_gate_parser(sub: argparse._SubParsersAction) -> None:
+def add_gate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("gate", help="exit 1 if a candidate checkpoint moved against a baseline")
     p.add_argument("--baseline", nargs="+", required=True, help="baseline log files/directories")
     p.add_argument("--candidate", nargs="+", required=True, help="candidate log files/directories")

@@ -119,7 +119,7 @@ def from_logs(paths: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def add_plan_parser(sub: argparse._SubParsersAction) -> None:
+def add_plan_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "plan",
         help="minimum detectable shift of a design, and the epochs or seeds for a target shift",

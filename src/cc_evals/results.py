@@ -250,8 +250,8 @@ def _sample_rows(
             pending.append((item, name, cluster, sid, epoch, why, None))
     log_metrics = {m: None for seen in item_metrics.values() for m in seen}
     by_scorer: dict[str, dict[str, None]] = {}
-    for (_, scorer_name), seen in seen_metrics.items():
-        by_scorer.setdefault(scorer_name, {}).update(seen)
+    for (_, source), seen in seen_metrics.items():
+        by_scorer.setdefault(source, {}).update(seen)
     fallback = tuple(log_metrics) or fam.placeholder_metrics()
     for item, name, cluster, sid, epoch, why, scorer_name in pending:
         if scorer_name is None:

@@ -77,7 +77,7 @@ TEXT = _Kind("text")
 # a selection: ``-T dimensions=a,b`` (or a YAML list); the task receives list[str] | None
 Names = Annotated[str | list[str] | None, NAMES]
 # free text (a system prompt): the CLI's comma split is undone; the task receives str | None
-Text = Annotated[str | list[str] | None, TEXT]
+Text = Annotated[str | None, TEXT]  # what the CLI hands over may be a list; the check joins it
 # common numbers
 PositiveInt = Annotated[int, Range(1)]
 Percent = Annotated[float, Range(0, 100)]

@@ -152,16 +152,16 @@ def emergent_misalignment(
     label_sets = {i.judge_set for i in source.items if i.judge_kind == "label"}
     label_names = [n for s in sorted(label_sets) for n in source.judge_prompts[s]]
     score_names = [n for n in source.score_names if n not in label_names]
-    judge = spec["judge"]
+    judge_spec = spec["judge"]
     return Task(
         dataset=build_dataset(source, cond.name),
         solver=[*cond.solvers(), generate_answer(spec["generate"].get("max_tokens"))],
         scorer=em_judge(
             judge_prompts=source.judge_prompts or None,
             rubrics=None if source.judge_prompts else dict(spec["rubrics"]),
-            min_numeric_mass=float(judge["min_numeric_mass"]),
-            top_logprobs=int(judge["top_logprobs"]),
-            label_max_tokens=int(judge["label_max_tokens"]),
+            min_numeric_mass=float(judge_spec["min_numeric_mass"]),
+            top_logprobs=int(judge_spec["top_logprobs"]),
+            label_max_tokens=int(judge_spec["label_max_tokens"]),
         ),
         metrics=em_metrics(score_names, label_names, a_thr, c_thr),
         config=GenerateConfig(**spec["generate"]),

@@ -10,14 +10,13 @@ in this project: pass ``-T dataset=<file or folder>`` at run time.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cc_evals.data import DatasetError, read_text
+from cc_evals.data import DatasetError, read_jsonl
 from cc_evals.introspection.items import Item, interleave
 from cc_evals.introspection.properties import PROPERTIES, default_format
 from cc_evals.task_args import parse_selection
@@ -145,13 +144,7 @@ def load_release(
     skipped: Counter[str] = Counter()
     items: list[Item] = []
     for file in release_files(path):
-        for line, text in enumerate(read_text(file).splitlines(), start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as ex:
-                raise DatasetError(file, line, f"invalid JSON: {ex.msg}") from None
+        for line, row in read_jsonl(file):
             prop = row.get("behavioral_property") if isinstance(row, dict) else None
             if wanted_props is not None and prop not in wanted_props:
                 continue

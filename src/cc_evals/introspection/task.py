@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import Sequence
 from logging import getLogger
 from typing import Annotated, Any
 
@@ -28,9 +27,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.log import transcript
 from inspect_ai.model import (
     ChatMessage,
-    ChatMessageAssistant,
     ChatMessageSystem,
-    ChatMessageUser,
     GenerateConfig,
     Model,
     ModelOutput,
@@ -39,6 +36,7 @@ from inspect_ai.model import (
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import span
 
+from cc_evals.chat import to_messages
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import family_spec
 from cc_evals.errors import user_input_errors
@@ -59,19 +57,6 @@ from cc_evals.introspection.scorer import STORE_KEY, compliance_scorer, self_pre
 from cc_evals.task_args import Names, OptionalPositiveInt, Range, Text, cc_task, parse_selection
 
 logger = getLogger(__name__)
-
-
-def to_messages(pairs: Sequence[Sequence[str]]) -> list[ChatMessage]:
-    """(role, content) pairs from sample metadata as Inspect chat messages."""
-    out: list[ChatMessage] = []
-    for role, content in pairs:
-        if role == "system":
-            out.append(ChatMessageSystem(content=content))
-        elif role == "assistant":
-            out.append(ChatMessageAssistant(content=content))
-        else:
-            out.append(ChatMessageUser(content=content))
-    return out
 
 
 def modal_answer(answers: list[str]) -> str:

@@ -9,7 +9,6 @@ names a shipped dimension, whose definition then judges it, or a new dimension d
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
@@ -295,13 +294,7 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line, row) pairs from a ``.jsonl`` file (one object per line) or a YAML list."""
     if path.suffix.lower() == ".jsonl":
         rows: list[tuple[int, dict[str, Any]]] = []
-        for number, raw in enumerate(data.read_text(path).splitlines(), start=1):
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except json.JSONDecodeError as ex:
-                raise DatasetError(path, number, f"invalid JSON: {ex.msg}") from None
+        for number, row in data.read_jsonl(path):
             if not isinstance(row, dict):
                 raise DatasetError(path, number, "each line must be a JSON object")
             rows.append((number, row))

@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import sparse
 
 NGRAM = 5
 NEAR_DUPLICATE_JACCARD = 0.5

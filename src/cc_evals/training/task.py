@@ -27,7 +27,6 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
-    ChatMessageSystem,
     ChatMessageUser,
     GenerateConfig,
     ModelOutput,
@@ -36,6 +35,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 
 from cc_evals import stats
+from cc_evals.chat import to_messages
 from cc_evals.conditions import resolve_condition
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import (
@@ -221,18 +221,6 @@ def eval_overlap() -> Scorer:
 # ---- training_data_audit ---------------------------------------------------------------
 
 
-def _messages(pairs: tuple[tuple[str, str], ...]) -> list[ChatMessage]:
-    out: list[ChatMessage] = []
-    for role, content in pairs:
-        if role == "system":
-            out.append(ChatMessageSystem(content=content))
-        elif role == "assistant":
-            out.append(ChatMessageAssistant(content=content))
-        else:
-            out.append(ChatMessageUser(content=content))
-    return out
-
-
 def audit_samples(rows: list[ChatRow]) -> list[Sample]:
     """One sample per assistant turn: the conversation before it as input, the turn to replay."""
     turns: list[tuple[ChatRow, int, int]] = []
@@ -248,7 +236,7 @@ def audit_samples(rows: list[ChatRow]) -> list[Sample]:
         samples.append(
             Sample(
                 id=f"L{row.line:05d}-T{ordinal:02d}",
-                input=_messages(row.messages[:index]),
+                input=to_messages(row.messages[:index]),
                 metadata={
                     "family": FAMILY,
                     "item": Path(row.path).name,
