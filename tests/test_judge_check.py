@@ -120,6 +120,7 @@ def test_judge_check_perfect_judge_has_kappa_one(family: str) -> None:
         task_args={"family": family},
     )
     assert log.status == "success"
+    assert log.results is not None
     metrics = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
     assert metrics["mean"] == 1.0 and metrics["kappa"] == 1.0
     assert metrics["kappa_low"] == 1.0 and metrics["kappa_high"] == 1.0
@@ -138,6 +139,7 @@ def test_judge_check_random_judge_has_kappa_near_zero() -> None:
         scripted(hashed_judge),
         task_args={"family": "preferences"},
     )
+    assert log.results is not None
     metrics = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
     assert abs(metrics["kappa"]) < 0.25
     assert metrics["kappa_low"] < 0 < metrics["kappa_high"]
@@ -207,8 +209,8 @@ def test_report_shows_the_judge_check_of_each_familys_grader(
     other = scripted(lambda p: "stance: denies\nidentifies_as: ai", name="mockllm/other")
     report_log = run("cc_evals/self_report", scripted(lambda q: "ok"), other, limit=1, epochs=1)
     shutil.copy(report_log.location, logs)
-    grader = prefs.eval.metadata["grader"]
-    assert grader == check.eval.metadata["grader"] != report_log.eval.metadata["grader"]
+    graders = [(x.eval.metadata or {}).get("grader") for x in (prefs, check, report_log)]
+    assert graders[0] == graders[1] != graders[2]
 
     def report_md(*argv: str) -> str:
         out = tmp_path / "out"
@@ -221,8 +223,7 @@ def test_report_shows_the_judge_check_of_each_familys_grader(
     assert f"Cohen's kappa {expected.kappa:.3f} " in line
     assert expected.figures_text() in line
     assert f"{expected.n} gold items" in line and expected.gold_file in line
-    other_grader = report_log.eval.metadata["grader"]
-    assert f"Judge check, self_report: no judge check for {other_grader}." in text
+    assert f"Judge check, self_report: no judge check for {graders[2]}." in text
     assert text.count("no judge check for") == 1
     assert "families: preferences, self_report;" in text  # not judge_check
     # the same from ./judge_checks, found without being named
