@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 import random
 import re
@@ -226,6 +227,7 @@ def test_report_shows_the_judge_check_of_each_familys_grader(
     assert f"Judge check, self_report: no judge check for {graders[2]}." in text
     assert text.count("no judge check for") == 1
     assert "families: preferences, self_report;" in text  # not judge_check
+    assert html.escape(expected.figures_text()) in (tmp_path / "out/report.html").read_text()
     # the same from ./judge_checks, found without being named
     (tmp_path / "judge_checks").mkdir()
     shutil.copy(check.location, tmp_path / "judge_checks")
