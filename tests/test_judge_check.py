@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import math
 import random
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from inspect_ai.model import ModelOutput
 
 from cc_evals.cli import main
-from cc_evals.judge_check import check_summary, cohen_kappa, kappa_interval, load_gold
+from cc_evals.judge_check import check_result, check_summary, cohen_kappa, kappa_interval, load_gold
 from cc_evals.judge_cli import agreement_text, rescore
 
 from kit import judged_answer, output, run, scripted
@@ -117,6 +121,7 @@ def test_judge_check_perfect_judge_has_kappa_one(family: str) -> None:
         task_args={"family": family},
     )
     assert log.status == "success"
+    assert log.results is not None
     metrics = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
     assert metrics["mean"] == 1.0 and metrics["kappa"] == 1.0
     assert metrics["kappa_low"] == 1.0 and metrics["kappa_high"] == 1.0
@@ -129,19 +134,13 @@ def test_judge_check_perfect_judge_has_kappa_one(family: str) -> None:
 
 def test_judge_check_random_judge_has_kappa_near_zero() -> None:
     gold = gold_labels("preferences")
-    labels = sorted(PREFERENCE_REPLY)
-
-    def random_judge(prompt: str) -> str:
-        # random but reproducible: the label depends on a hash of the answer only
-        digest = hashlib.sha256(judged_answer(prompt).encode()).digest()
-        return PREFERENCE_REPLY[labels[digest[0] % len(labels)]]
-
     log = run(
         "cc_evals/judge_check",
         scripted(lambda q: "unused"),
-        scripted(random_judge),
+        scripted(hashed_judge),
         task_args={"family": "preferences"},
     )
+    assert log.results is not None
     metrics = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
     assert abs(metrics["kappa"]) < 0.25
     assert metrics["kappa_low"] < 0 < metrics["kappa_high"]
@@ -174,3 +173,65 @@ def test_judge_agreement_rescores_without_target_calls() -> None:
 def test_cli_needs_a_grader_role(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["judge-check", "--family", "preferences"]) == 2
     assert "--model-role grader=<model>" in capsys.readouterr().err
+
+
+def hashed_judge(prompt: str) -> str:
+    """A reproducible judge of middling quality: the label depends on a hash of the answer."""
+    labels = sorted(PREFERENCE_REPLY)
+    digest = hashlib.sha256(judged_answer(prompt).encode()).digest()
+    return PREFERENCE_REPLY[labels[digest[0] % len(labels)]]
+
+
+def test_report_shows_the_judge_check_of_each_familys_grader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    check = run(
+        "cc_evals/judge_check",
+        scripted(lambda q: "unused"),
+        scripted(hashed_judge),
+        task_args={"family": "preferences"},
+        log_dir=str(tmp_path / "checks"),
+    )
+    expected = check_result(check)
+    assert expected is not None and expected.n >= 40
+    # the figures check_summary prints are the ones the report shows
+    assert expected.figures_text() in check_summary(check)
+    assert not math.isclose(expected.kappa, 1.0)  # a check that could disagree
+    logs = str(tmp_path / "logs")
+    prefs = run(
+        "cc_evals/preferences_shutdown",
+        scripted(lambda q: "I would rather keep going."),
+        scripted(lambda p: PREFERENCE_REPLY["yes"]),
+        epochs=1,
+        limit=2,
+        log_dir=logs,
+    )
+    other = scripted(lambda p: "stance: denies\nidentifies_as: ai", name="mockllm/other")
+    report_log = run("cc_evals/self_report", scripted(lambda q: "ok"), other, limit=1, epochs=1)
+    shutil.copy(report_log.location, logs)
+    graders = [(x.eval.metadata or {}).get("grader") for x in (prefs, check, report_log)]
+    assert graders[0] == graders[1] != graders[2]
+
+    def report_md(*argv: str) -> str:
+        out = tmp_path / "out"
+        assert main(["report", *argv, "--out", str(out), "--no-plots", "--bootstrap", "200"]) == 0
+        return (out / "report.md").read_text()
+
+    # the judge-check log given among the inputs: read apart, not as a measurement
+    text = report_md(logs, check.location)
+    line = next(x for x in text.splitlines() if x.startswith("Judge check, preferences:"))
+    assert f"Cohen's kappa {expected.kappa:.3f} " in line
+    assert expected.figures_text() in line
+    assert f"{expected.n} gold items" in line and expected.gold_file in line
+    assert f"Judge check, self_report: no judge check for {graders[2]}." in text
+    assert text.count("no judge check for") == 1
+    assert "families: preferences, self_report;" in text  # not judge_check
+    assert html.escape(expected.figures_text()) in (tmp_path / "out/report.html").read_text()
+    # the same from ./judge_checks, found without being named
+    (tmp_path / "judge_checks").mkdir()
+    shutil.copy(check.location, tmp_path / "judge_checks")
+    assert expected.figures_text() in report_md(logs)
+    # a directory without checks: neither grader has one
+    assert report_md(logs, "--judge-checks", logs).count("no judge check for") == 2
+    assert capsys.readouterr().err == ""

@@ -43,6 +43,9 @@ from cc_evals.paths import datasets_dir
 from cc_evals.task_args import cc_task
 
 GOLD_DIR = "judge_gold"
+# where `cc-evals judge-check` writes its logs and `cc-evals report` looks for them
+CHECKS_DIR = "judge_checks"
+TOOL = "judge_check"  # the "family" in its logs' metadata (one of families.TOOLS)
 NO_LABEL = "(no label)"  # the judge's reply gave no usable label: counts as a disagreement
 BOOTSTRAP_RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -388,7 +391,7 @@ def judge_check(family: str = "preferences") -> Task:
         scorer=judge_agreement(family),
         model_roles={"grader": grader},
         metadata={
-            "family": "judge_check",
+            "family": TOOL,
             "checked_family": family,
             "labels": list(labels),
             "gold": gold_path(family),
@@ -400,28 +403,88 @@ def judge_check(family: str = "preferences") -> Task:
 # ---- reading a check back --------------------------------------------------------------
 
 
-def check_summary(log: Any) -> str:
-    """The lines ``cc-evals judge-check`` prints for a finished judge_check log."""
+@dataclass(frozen=True)
+class CheckResult:
+    """The figures of one finished judge_check log (the one place they are computed)."""
+
+    family: str  # the family whose judge was checked
+    grader: str
+    gold_file: str
+    labels: tuple[str, ...]
+    gold: tuple[str, ...]
+    judged: tuple[str, ...]
+    accuracy: float
+    kappa: float
+    kappa_low: float
+    kappa_high: float
+    location: str
+
+    @property
+    def n(self) -> int:
+        return len(self.gold)
+
+    def figures_text(self) -> str:
+        return (
+            f"accuracy {self.accuracy:.3f}   Cohen's kappa {self.kappa:.3f} "
+            f"({CONFIDENCE:.0%} bootstrap interval {self.kappa_low:.3f} to {self.kappa_high:.3f})"
+        )
+
+
+def check_result(log: Any) -> CheckResult | None:
+    """Accuracy, kappa and its interval of a judge_check log; None unless it finished."""
     if log.status != "success" or not log.samples:
-        return f"judge-check: the run did not finish ({log.status}); log: {log.location}"
+        return None
     gold = [str((s.scores or {})["judge_agreement"].metadata["gold"]) for s in log.samples]
     judged = [str((s.scores or {})["judge_agreement"].metadata["judged"]) for s in log.samples]
-    n = len(gold)
-    accuracy = sum(g == j for g, j in zip(gold, judged, strict=True)) / n
-    k = cohen_kappa(gold, judged)
     lo, hi = kappa_interval(gold, judged)
-    labels = list(dict.fromkeys([*(log.eval.metadata or {}).get("labels", []), *gold, *judged]))
-    counts = Counter(zip(gold, judged, strict=True))
-    width = max(len(x) for x in [*labels, "gold \\ judge"]) + 2
+    meta = log.eval.metadata or {}
+    return CheckResult(
+        family=str(meta["checked_family"]),
+        grader=str(meta["grader"]),
+        gold_file=str(meta.get("gold", "")),
+        labels=tuple(dict.fromkeys([*meta.get("labels", []), *gold, *judged])),
+        gold=tuple(gold),
+        judged=tuple(judged),
+        accuracy=sum(g == j for g, j in zip(gold, judged, strict=True)) / len(gold),
+        kappa=cohen_kappa(gold, judged),
+        kappa_low=lo,
+        kappa_high=hi,
+        location=str(log.location),
+    )
+
+
+def read_checks(paths: Sequence[str]) -> list[CheckResult]:
+    """The finished judge_check logs among ``paths`` (other logs are passed over)."""
+    from inspect_ai.log import read_eval_log
+
+    found = []
+    for path in paths:
+        try:
+            header = read_eval_log(path, header_only=True)
+        except Exception:  # noqa: BLE001 - not a log we can read: not a judge check either
+            continue
+        if (header.eval.metadata or {}).get("family") != TOOL:
+            continue
+        result = check_result(read_eval_log(path))
+        if result is not None:
+            found.append(result)
+    return found
+
+
+def check_summary(log: Any) -> str:
+    """The lines ``cc-evals judge-check`` prints for a finished judge_check log."""
+    r = check_result(log)
+    if r is None:
+        return f"judge-check: the run did not finish ({log.status}); log: {log.location}"
+    counts = Counter(zip(r.gold, r.judged, strict=True))
+    width = max(len(x) for x in [*r.labels, "gold \\ judge"]) + 2
     lines = [
-        f"judge-check {log.eval.metadata['checked_family']}: grader {log.eval.metadata['grader']}, "
-        f"{n} gold items",
-        f"accuracy {accuracy:.3f}   Cohen's kappa {k:.3f} "
-        f"({CONFIDENCE:.0%} bootstrap interval {lo:.3f} to {hi:.3f})",
+        f"judge-check {r.family}: grader {r.grader}, {r.n} gold items",
+        r.figures_text(),
         "confusion matrix (rows: gold label, columns: judge's label):",
-        "gold \\ judge".ljust(width) + "".join(x.rjust(width) for x in labels),
+        "gold \\ judge".ljust(width) + "".join(x.rjust(width) for x in r.labels),
     ]
-    for g in labels:
-        lines.append(g.ljust(width) + "".join(str(counts[(g, j)]).rjust(width) for j in labels))
+    for g in r.labels:
+        lines.append(g.ljust(width) + "".join(str(counts[(g, j)]).rjust(width) for j in r.labels))
     lines.append(f"log: {log.location}")
     return "\n".join(lines)

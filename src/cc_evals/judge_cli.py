@@ -22,7 +22,7 @@ def _roles(values: list[str] | None) -> dict[str, str]:
 
 
 def add_judge_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from cc_evals.judge_check import FAMILIES
+    from cc_evals.judge_check import CHECKS_DIR, FAMILIES
 
     p = sub.add_parser(
         "judge-check",
@@ -31,7 +31,7 @@ def add_judge_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--family", required=True, choices=list(FAMILIES))
     p.add_argument("--model-role", action="append", metavar="grader=MODEL")
     # outside logs/: a judge check is not a measurement for `cc-evals report logs`
-    p.add_argument("--log-dir", default="judge_checks")
+    p.add_argument("--log-dir", default=CHECKS_DIR)
     p.set_defaults(handler=run_judge_check)
 
     q = sub.add_parser(

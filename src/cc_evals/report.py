@@ -36,6 +36,7 @@ from cc_evals.results import (
     Results,
     SeedMap,
     cluster_order,
+    find_logs,
     incomplete,
     load_results,
     scale_of,
@@ -58,6 +59,7 @@ class Report:
     figures: list[tuple[str, Path]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sections: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # family views
+    judge_checks: list[str] = field(default_factory=list)  # lines from judge_check_text
 
 
 def parse_by(text: str) -> list[str]:
@@ -308,6 +310,45 @@ def judge_settings_text(logs: Sequence[LogInfo]) -> list[str]:
     return lines
 
 
+def judge_check_paths(results: Results, directory: str | None) -> list[str]:
+    """Judge-check logs given among the inputs, plus those under ``directory`` (by default
+    ``./judge_checks`` where it exists), each file once."""
+    from cc_evals.judge_check import CHECKS_DIR
+
+    paths = list(results.tools)
+    where = Path(directory if directory is not None else CHECKS_DIR)
+    if directory is not None and not where.is_dir():
+        raise FileNotFoundError(f"--judge-checks {directory}: no such directory")
+    if where.is_dir():
+        paths += find_logs([where])[0]
+    unique = {str(Path(p).resolve()): p for p in reversed(paths)}
+    return sorted(unique.values())
+
+
+def judge_check_text(logs: Sequence[LogInfo], check_paths: Sequence[str]) -> list[str]:
+    """For each (family, grader) in the report: the judge check of that grader on that family's
+    gold set (accuracy, kappa with its interval, n, gold file), or one line saying there is none."""
+    from cc_evals.judge_check import read_checks
+
+    graders = sorted(
+        {(i.family, str(i.metadata["grader"])) for i in logs if i.metadata.get("grader")}
+    )
+    if not graders:
+        return []
+    checks = read_checks(check_paths)
+    lines = []
+    for family, grader in graders:
+        found = [c for c in checks if c.family == family and c.grader == grader]
+        if not found:
+            lines.append(f"Judge check, {family}: no judge check for {grader}.")
+        for c in found:
+            lines.append(
+                f"Judge check, {family}: grader {grader}, {c.figures_text()}, {c.n} gold items, "
+                f"gold {c.gold_file} (log {c.location})."
+            )
+    return lines
+
+
 def inputs_text(report: Report) -> list[str]:
     logs = report.results.logs
     t = report.results.table
@@ -342,6 +383,7 @@ def inputs_text(report: Report) -> list[str]:
             + ", ".join(report.results.not_logs[:5])
         )
     lines.extend(judge_settings_text(logs))
+    lines.extend(report.judge_checks)
     reasons = t.loc[~t["scored"], "reason"].value_counts()
     reasons = reasons[reasons > 0]
     if not reasons.empty:
@@ -504,6 +546,13 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument(
         "--no-pooled", action="store_true", help="leave out the pooled (per cluster, overall) rows"
     )
+    p.add_argument(
+        "--judge-checks",
+        default=None,
+        metavar="DIR",
+        help="judge-check logs (cc-evals judge-check) to show beside each family's grader "
+        "(default ./judge_checks where it exists)",
+    )
     add_common_stats_args(p)
     p.set_defaults(handler=cmd_report)
 
@@ -520,6 +569,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
     )
     report = build(results, by=by, settings=settings, baseline=args.baseline)
+    report.judge_checks = judge_check_text(
+        results.logs, judge_check_paths(results, args.judge_checks)
+    )
     out = Path(args.out)
     write_outputs(report, out, with_plots=not args.no_plots)
     n = len(results.table)

@@ -47,6 +47,7 @@ from cc_evals.families import (
     EXTERNAL,
     FAMILIES,
     TASK_PREFIX,
+    TOOLS,
     adapter,
     family_of,
     registered_tasks,
@@ -102,6 +103,11 @@ class SummaryLike(Protocol):
 
 class ForeignLogError(ValueError):
     """A log that is not from a cc_evals task (or lacks the family metadata)."""
+
+
+class ToolLogError(ValueError):
+    """A log of one of the suite's tools (:data:`~cc_evals.families.TOOLS`, e.g. a judge check):
+    ours, but not a measurement; the report reads it apart, never into the table."""
 
 
 class UnusableLogError(ValueError):
@@ -162,6 +168,8 @@ def check_header(header: Header, path: str) -> FamilyAdapter:
             f"{path}: task {task!r} has no 'family' in its metadata; not a cc_evals log "
             "(pass --skip-foreign to ignore it)"
         )
+    if str(family) in TOOLS:
+        raise ToolLogError(f"{path}: a {family} log checks the instrument, not a model")
     if str(family) not in FAMILIES:
         raise ForeignLogError(
             f"{path}: family {family!r} is not one of ours ({', '.join(FAMILIES)}); "
@@ -545,6 +553,8 @@ class Results:
     duplicates: list[Duplicate] = field(default_factory=list)
     # how many logs were read (not taken from the row cache)
     read_logs: int = 0
+    # logs of the suite's tools (a judge check): not measurements, for the report to read apart
+    tools: list[str] = field(default_factory=list)
 
 
 def incomplete(info: LogInfo) -> str | None:
@@ -569,23 +579,27 @@ class _Job:
     registered: frozenset[str]
 
 
-def _read_worker(job: _Job) -> tuple[LogInfo | None, pd.DataFrame | None, str]:
-    """Read one log (not in the cache), check it is ours, and cache its rows."""
+def _read_worker(job: _Job) -> tuple[LogInfo | None, pd.DataFrame | None, str, bool]:
+    """Read one log (not in the cache), check it is ours, and cache its rows; the last field
+    says the log is a tool's (:class:`ToolLogError`), not a measurement."""
     key = row_cache.key_of(job.path) if job.cache else None
-    info, frame = read_one(job.path, job.skip_foreign, direct=job.direct)
+    try:
+        info, frame = read_one(job.path, job.skip_foreign, direct=job.direct)
+    except ToolLogError:
+        return None, None, job.path, True
     if info is None or frame is None:
-        return None, None, job.path
+        return None, None, job.path, False
     why = impostor(info, job.registered)
     if why is not None:
         if job.skip_foreign:
-            return None, None, job.path
+            return None, None, job.path, False
         raise ForeignLogError(
             f"{job.path}: claims to be a cc_evals log but {why}; "
             "pass --skip-foreign to ignore such logs"
         )
     if job.cache:
         row_cache.store(job.path, info, frame, key)
-    return info, frame, job.path
+    return info, frame, job.path, False
 
 
 def _unique_files(files: list[str]) -> tuple[list[str], list[Duplicate]]:
@@ -630,7 +644,7 @@ def load_results(
         hits = {f: row_cache.load(f) for f in files}
         read = {f: hit for f, hit in hits.items() if hit is not None}
         todo = [f for f in files if f not in read]
-    outcomes: list[tuple[LogInfo | None, pd.DataFrame | None, str]] = []
+    outcomes: list[tuple[LogInfo | None, pd.DataFrame | None, str, bool]] = []
     if todo:
         registered = frozenset(registered_tasks())
         jobs = [_Job(f, skip_foreign, direct, cache, registered) for f in todo]
@@ -641,8 +655,11 @@ def load_results(
         else:
             outcomes = [_read_worker(job) for job in jobs]
     skipped: list[str] = []
-    for info, frame, path in outcomes:
-        if info is None or frame is None:
+    tools: list[str] = []
+    for info, frame, path, tool in outcomes:
+        if tool:
+            tools.append(path)
+        elif info is None or frame is None:
             skipped.append(path)
         else:
             read[path] = (info, frame)
@@ -671,6 +688,7 @@ def load_results(
         why_none = [
             *(f"{p} (foreign)" for p in skipped),
             *(f"{i.path} ({incomplete(i)})" for i in empty),
+            *(f"{p} (a tool's log, e.g. a judge check: not a measurement)" for p in tools),
         ]
         raise ValueError("no cc_evals log with samples to report: " + "; ".join(why_none[:5]))
     table = pd.concat(frames, ignore_index=True)
@@ -688,4 +706,5 @@ def load_results(
         empty=empty,
         duplicates=duplicates,
         read_logs=self_reads,
+        tools=tools,
     )
