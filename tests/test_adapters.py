@@ -106,7 +106,10 @@ def test_report_draws_em_and_introspection_figures(tmp_path: Path) -> None:
     assert "cc_evals_introspection_accuracy.png" in plots
     summary = pd.read_csv(out / "summary.csv")
     ruler = summary[(summary["item"] == "ruler") & (summary["metric"] == "misaligned")]
-    assert ruler["value"].item() == 0.75 and ruler["method"].item() == "Wilson"
+    # four answers to one question in a few formats: no interval "over prompts" (issue 10)
+    assert ruler["value"].item() == 0.75
+    assert "over" not in ruler["method"].item() and "fixed" in ruler["method"].item()
+    assert "held fixed" in ruler["question"].item()
     md = (out / "report.md").read_text()
     # 0-100 judge scores are shown as scores, rates as percentages
     assert "| 75.0% |" in md

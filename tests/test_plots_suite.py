@@ -201,6 +201,8 @@ PAPER_TASKS = [
     "petri_self_report",
     "petri_behavioral",
     "collaborative_edit",
+    "self_awareness",
+    "distill",
 ]
 
 
