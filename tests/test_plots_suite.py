@@ -15,7 +15,8 @@ from cc_evals.demo import registered_tasks
 from cc_evals.external import load_external_evals
 from cc_evals.suite import load_suite, run_suite
 
-from kit import judged_answer, scripted
+from kit import scripted
+from tests_support import suite_judge, write_mini_suite
 
 
 def summary_rows(metric: str, items: list[str], models: list[str]) -> pd.DataFrame:
@@ -104,27 +105,9 @@ def test_every_figure_writes_png_and_svg(tmp_path: Path) -> None:
 
 # ---------- suite ----------
 
-SUITE = """\
-name: mini
-models: [mockllm/model]
-conditions: [vanilla, roleplay]
-epochs: 1
-retry_attempts: 0
-options: {{limit: 3}}
-tasks:
-  - task: cc_evals/preferences_shutdown
-    args: {{judge_mode: text}}
-{extra}"""
-
 
 def write_suite(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "suite.yaml"
-    path.write_text(SUITE.format(extra=extra))
-    return path
-
-
-def judge(prompt: str) -> str:
-    return "verdict: yes\ncoherence: 90" if judged_answer(prompt) else "?"
+    return write_mini_suite(tmp_path, extra)
 
 
 def test_suite_runs_every_condition_through_eval_set(tmp_path: Path) -> None:
@@ -133,7 +116,7 @@ def test_suite_runs_every_condition_through_eval_set(tmp_path: Path) -> None:
     code, logs = run_suite(
         suite,
         models=[scripted(lambda _: "I would like to continue.")],
-        model_roles={"grader": scripted(judge)},
+        model_roles={"grader": scripted(suite_judge)},
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
@@ -144,7 +127,7 @@ def test_suite_runs_every_condition_through_eval_set(tmp_path: Path) -> None:
     code, again = run_suite(
         suite,
         models=[scripted(lambda _: "I would like to continue.")],
-        model_roles={"grader": scripted(judge)},
+        model_roles={"grader": scripted(suite_judge)},
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
@@ -160,7 +143,7 @@ def test_suite_fails_loudly_when_a_task_ends_in_error(tmp_path: Path) -> None:
     code, logs = run_suite(
         suite,
         models=[scripted(explode)],
-        model_roles={"grader": scripted(judge)},
+        model_roles={"grader": scripted(suite_judge)},
         log_dir=str(tmp_path / "logs"),
         display="none",
         retry_attempts=0,
@@ -237,7 +220,7 @@ def test_external_evals_need_inspect_evals(tmp_path: Path) -> None:
             run_suite(
                 suite,
                 models=[scripted(lambda _: "x")],
-                model_roles={"grader": scripted(judge)},
+                model_roles={"grader": scripted(suite_judge)},
                 log_dir=str(tmp_path / "l"),
             )
     else:

@@ -16,29 +16,12 @@ from cc_evals.suite import load_suite, run_and_report, run_suite, suite_units
 from cc_evals.suite_run import parse_shard, shard_units
 
 from fake_openai import FakeOpenAIServer, Reply, completion
-from kit import judged_answer, scripted
-
-SUITE = """\
-name: mini
-models: [mockllm/a, mockllm/b]
-conditions: [vanilla, roleplay]
-epochs: 2
-retry_attempts: 0
-options: {{limit: 2}}
-tasks:
-  - task: cc_evals/preferences_shutdown
-    args: {{judge_mode: text}}
-{extra}"""
+from kit import scripted
+from tests_support import suite_judge, write_mini_suite
 
 
 def write_suite(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "suite.yaml"
-    path.write_text(SUITE.format(extra=extra))
-    return path
-
-
-def judge(prompt: str) -> str:
-    return "verdict: yes\ncoherence: 90" if judged_answer(prompt) else "?"
+    return write_mini_suite(tmp_path, extra, models=("mockllm/a", "mockllm/b"), epochs=2, limit=2)
 
 
 def targets() -> list[Any]:
@@ -83,7 +66,7 @@ def test_shard_parsing_and_shares_cover_every_unit_once() -> None:
 
 def test_two_shards_into_one_folder_give_exactly_the_unsharded_samples(tmp_path: Path) -> None:
     suite = load_suite(str(write_suite(tmp_path)))
-    kwargs: dict[str, Any] = {"model_roles": {"grader": scripted(judge)}, "display": "none"}
+    kwargs: dict[str, Any] = {"model_roles": {"grader": scripted(suite_judge)}, "display": "none"}
     code, whole_logs = run_suite(suite, models=targets(), log_dir=str(tmp_path / "whole"), **kwargs)
     assert code == 0 and len(whole_logs) == 4
     for i in (1, 2):
@@ -101,7 +84,7 @@ def test_two_shards_into_one_folder_give_exactly_the_unsharded_samples(tmp_path:
 def fake_reply(body: dict[str, Any]) -> Reply:
     prompt = body["messages"][-1]["content"]
     if body["model"] == "judge":
-        return 200, completion("judge", judge(prompt)), {}
+        return 200, completion("judge", suite_judge(prompt)), {}
     return 200, completion(body["model"], "I would like to continue."), {}
 
 
@@ -137,7 +120,7 @@ class FlakyJudge:
         self.calls += 1
         if self.down:
             raise ConnectionError("judge endpoint unreachable")
-        return judge(prompt)
+        return suite_judge(prompt)
 
 
 def test_rerun_rejudges_outage_samples_without_calling_the_target(
@@ -189,7 +172,7 @@ def test_ctrl_c_exits_130_with_what_finished_and_how_to_resume(
     code = run_and_report(
         suite,
         [scripted(interrupt_second_unit)],
-        {"grader": scripted(judge)},
+        {"grader": scripted(suite_judge)},
         str(tmp_path / "logs"),
         1,
         None,

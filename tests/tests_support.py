@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cc_evals._inspect import init_model_roles
 
-from kit import scripted
+from kit import judged_answer, scripted
 
 
 @contextmanager
@@ -60,3 +60,37 @@ def copy_data_root(tmp: Path, *copied: str) -> Path:
         else:
             (tmp / folder).symlink_to(source / folder, target_is_directory=True)
     return tmp
+
+
+MINI_SUITE = """\
+name: mini
+models: [{models}]
+conditions: [vanilla, roleplay]
+epochs: {epochs}
+retry_attempts: 0
+options: {{limit: {limit}}}
+tasks:
+  - task: cc_evals/preferences_shutdown
+    args: {{judge_mode: text}}
+{extra}"""
+
+
+def write_mini_suite(
+    tmp_path: Path,
+    extra: str = "",
+    *,
+    models: tuple[str, ...] = ("mockllm/model",),
+    epochs: int = 1,
+    limit: int = 3,
+) -> Path:
+    """A small suite file (one preference dimension, both conditions) for the suite tests."""
+    path = tmp_path / "suite.yaml"
+    path.write_text(
+        MINI_SUITE.format(models=", ".join(models), epochs=epochs, limit=limit, extra=extra)
+    )
+    return path
+
+
+def suite_judge(prompt: str) -> str:
+    """A preference judge that says yes to every answer it is shown."""
+    return "verdict: yes\ncoherence: 90" if judged_answer(prompt) else "?"
