@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inspect_ai.model import GenerateConfig, Model, ModelOutput
+from inspect_ai.scorer import Score
 
 from cc_evals._inspect import PrerequisiteError
 from cc_evals.endpoints import bounded_model, call_failure, check_reachable
@@ -25,6 +26,9 @@ from cc_evals.rubrics import RubricError as RubricError
 from cc_evals.rubrics import load_rubric as load_rubric
 
 DEFAULT_GRADER = "openai/gpt-4.1-2025-04-14"
+# the explanation every scorer gives an answer whose judge call failed (an outage, not a bad
+# reply); the suite's re-judging finds such answers by it (cc_evals.suite_run.is_outage)
+JUDGE_CALL_FAILED = "judge call failed"
 GRADER_ROLE = "grader"
 
 
@@ -108,6 +112,17 @@ def first_token_logprobs(output: ModelOutput) -> dict[str, float] | None:
     for alt in first.top_logprobs or []:
         top[alt.token] = max(alt.logprob, top.get(alt.token, -math.inf))
     return top
+
+
+def judge_call_failed(reply: JudgeReply, metadata: dict[str, Any]) -> Score | None:
+    """The unscored ``grader_failed`` score of an answer whose judge call failed, else None."""
+    if not reply.error:
+        return None
+    return Score.unscored(
+        reason="grader_failed",
+        explanation=f"{JUDGE_CALL_FAILED}: {reply.error}",
+        metadata=metadata,
+    )
 
 
 async def judge_generate(

@@ -25,10 +25,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cc_evals.judge import JUDGE_CALL_FAILED
+
 TASK_PREFIX = "cc_evals/"
 # the score explanation our scorers give when the judge call itself failed (an outage), as
 # opposed to a reply that could not be parsed (re-asking the same judge would not help)
-JUDGE_CALL_FAILED = "judge call failed"
 
 
 @dataclass(frozen=True)

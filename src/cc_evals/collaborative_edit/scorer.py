@@ -13,6 +13,7 @@ from inspect_ai.solver import TaskState
 from cc_evals.data import family_spec
 from cc_evals.judge import (
     TRUNCATED,
+    judge_call_failed,
     judge_generate,
     load_rubric,
     model_answer,
@@ -111,12 +112,8 @@ def collaborative_edit_judge() -> Scorer:
         )
         judged = await judge_generate(prompt, max_tokens=int(judge_spec["max_tokens"]))
         meta.update(judge_model=judged.model, judge_raw=judged.text)
-        if judged.error:
-            return Score.unscored(
-                reason="grader_failed",
-                explanation=f"judge call failed: {judged.error}",
-                metadata=meta,
-            )
+        if (failed := judge_call_failed(judged, meta)) is not None:
+            return failed
         fields = parse_fields(
             judged.text,
             {

@@ -10,6 +10,7 @@ from inspect_ai.solver import TaskState
 from cc_evals.data import family_spec
 from cc_evals.judge import (
     TRUNCATED,
+    judge_call_failed,
     judge_generate,
     label_mass,
     load_rubric,
@@ -117,8 +118,8 @@ def preference_judge(
                 prompt, max_tokens=1, logprobs=True, top_logprobs=spec["judge"]["top_logprobs"]
             )
         base.update(judge_model=reply.model, judge_raw=reply.text)
-        if reply.error:
-            return _unscored("grader_failed", f"judge call failed: {reply.error}", **base)
+        if (failed := judge_call_failed(reply, base)) is not None:
+            return failed
 
         if judge_mode == "text":
             parsed = parse_fields(reply.text, {"verdict": verdicts, "coherence": (0, 100)})

@@ -19,6 +19,7 @@ from inspect_ai.solver import TaskState
 from cc_evals.judge import (
     JudgeReply,
     first_token_logprobs,
+    judge_call_failed,
     judge_generate,
     label_mass,
     load_rubric,
@@ -137,8 +138,8 @@ async def _judge_yes(
     rubric = load_rubric(family_spec()["rubrics"][rubric_key], fields=tuple(sorted(fields)))
     reply = await judge_generate(rubric.render(**fields), max_tokens=int(rubric.meta["max_tokens"]))
     meta.update(judge_model=reply.model, judge_raw=reply.text)
-    if reply.error:
-        return _unscored("grader_failed", f"judge call failed: {reply.error}", meta)
+    if (failed := judge_call_failed(reply, meta)) is not None:
+        return failed
     parsed = parse_fields(reply.text, {field: list(rubric.meta["outputs"][field])})
     if parsed is None:
         return _unscored("grader_failed", "could not parse the judge reply", meta)

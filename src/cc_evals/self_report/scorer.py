@@ -12,6 +12,7 @@ from cc_evals.data import family_spec
 from cc_evals.judge import (
     TRUNCATED,
     FieldSpec,
+    judge_call_failed,
     judge_generate,
     load_rubric,
     model_answer,
@@ -116,12 +117,8 @@ def self_report_judge(judge_reasoning: bool = False) -> Scorer:
         )
         reply = await judge_generate(prompt, max_tokens=max_tokens)
         meta.update(judge_model=reply.model, judge_raw=reply.text)
-        if reply.error:
-            return Score.unscored(
-                reason="grader_failed",
-                explanation=f"judge call failed: {reply.error}",
-                metadata=meta,
-            )
+        if (failed := judge_call_failed(reply, meta)) is not None:
+            return failed
         parsed = parse_fields(reply.text, outputs)
         if parsed is None:
             return Score.unscored(

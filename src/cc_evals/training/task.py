@@ -41,6 +41,7 @@ from cc_evals.errors import user_input_errors
 from cc_evals.judge import (
     FieldSpec,
     grader_model,
+    judge_call_failed,
     judge_generate,
     load_rubric,
     parse_fields,
@@ -175,12 +176,8 @@ def training_audit_judge() -> Scorer:
         )
         reply = await judge_generate(prompt, max_tokens=max_tokens)
         meta: dict[str, Any] = {"judge_model": reply.model, "judge_raw": reply.text}
-        if reply.error:
-            return Score.unscored(
-                reason="grader_failed",
-                explanation=f"judge call failed: {reply.error}",
-                metadata=meta,
-            )
+        if (failed := judge_call_failed(reply, meta)) is not None:
+            return failed
         parsed = parse_fields(reply.text, outputs)
         dims = parse_list_field(reply.text, "dimensions", ids, none_word)
         if parsed is None or dims is None:
