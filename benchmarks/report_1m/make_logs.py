@@ -5,9 +5,11 @@
 unscored (NaN value with a reason), as the real scorer records them. Also writes seeds.yaml
 mapping every model to its group and seed.
 
-Logs are written with ``inspect_ai.log.write_eval_log`` (one process per core). Inspect's
-recorder buffers a whole log before writing and de-duplicates on every add, so smaller logs
-write much faster than one huge one; 2,500 samples per log keeps generation to minutes.
+Logs are written with ``inspect_ai.log.write_eval_log``, one call per log. Inspect's recorder
+buffers a whole log and, on every add, rescans the buffer to replace an earlier record of the
+same (id, epoch) (quadratic in the log's size). Every (id, epoch) here is distinct (checked
+below), so that rescan never replaces anything; ``--fast`` (the default) swaps it for a plain
+append, which writes the same log about a third faster. ``--no-fast`` keeps Inspect's own.
 
     .venv/bin/python benchmarks/report_1m/make_logs.py --out benchmarks/report_1m/logs
 """
@@ -29,6 +31,7 @@ from inspect_ai.log import (
     EvalSpec,
     write_eval_log,
 )
+from inspect_ai.log._recorders import eval as eval_recorder
 from inspect_ai.scorer import Score
 
 GROUPS = [f"ckpt{g:02d}" for g in range(10)]
@@ -43,6 +46,18 @@ UNSCORED = 0.02
 
 def model_name(group: str, seed: int) -> str:
     return f"openai/ft:{group}:seed{seed}"
+
+
+async def _append_sample(self: eval_recorder.ZipLogFile, sample: EvalSample) -> None:
+    """Inspect's ``ZipLogFile.buffer_sample`` without the per-add rescan for an earlier record of
+    the same (id, epoch): a no-op here, as ``write_one`` asserts every (id, epoch) is distinct."""
+    buffered = eval_recorder._BufferedSample(sample=sample, summary=sample.summary())
+    async with self._lock:
+        self._samples.append(buffered)
+
+
+def use_fast_buffer() -> None:
+    eval_recorder.ZipLogFile.buffer_sample = _append_sample  # type: ignore[method-assign]
 
 
 def write_one(job: tuple[int, str, int, str, int, str]) -> int:
@@ -82,6 +97,8 @@ def write_one(job: tuple[int, str, int, str, int, str]) -> int:
                         },
                     )
                 )
+    keys = {(s.id, s.epoch) for s in samples}
+    assert len(keys) == len(samples), "duplicate (id, epoch): the fast buffer would keep both"
     log = EvalLog(
         status="success",
         eval=EvalSpec(
@@ -105,7 +122,15 @@ def main() -> None:
     parser.add_argument(
         "--logs", type=int, default=None, help="write only the first N logs (a quick subset)"
     )
+    parser.add_argument(
+        "--fast",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="append samples without Inspect's per-add duplicate rescan (none can occur here)",
+    )
     args = parser.parse_args()
+    if args.fast:
+        use_fast_buffer()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     jobs = []
@@ -122,9 +147,15 @@ def main() -> None:
                 f.write(f'  "{model_name(group, seed)}": {{group: {group}, seed: {seed}}}\n')
     start = time.time()
     total = 0
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for n in pool.map(write_one, jobs, chunksize=4):
-            total += n
+    if args.workers == 1:
+        for job in jobs:
+            total += write_one(job)
+    else:
+        with ProcessPoolExecutor(
+            max_workers=args.workers, initializer=use_fast_buffer if args.fast else None
+        ) as pool:
+            for n in pool.map(write_one, jobs, chunksize=4):
+                total += n
     print(f"wrote {total:,} samples in {len(jobs)} logs to {out} in {time.time() - start:.0f} s")
 
 
