@@ -265,18 +265,28 @@ PARSERS: list[Callable[[SubParsers], None]] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# subcommands whose parser is built alone when the command line names them first: the other
+# parsers import Inspect, which a report from cached rows never needs (seconds per run)
+ALONE: dict[str, Callable[[SubParsers], None]] = {
+    "report": add_report_parser,
+    "gate": add_gate_parser,
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cc-evals", description="cc_evals: Inspect evaluations of an LLM's self-model"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in PARSERS:
+    alone = ALONE.get(only) if only is not None else None
+    for add in [alone] if alone is not None else PARSERS:
         add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)

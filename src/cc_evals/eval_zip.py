@@ -18,9 +18,10 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inspect_ai.log import EvalLog
+if TYPE_CHECKING:  # Inspect is imported only where its reader is used (a cached report never)
+    from inspect_ai.log import EvalLog
 
 HEADER_JSON = "header.json"
 SUMMARIES_JSON = "summaries.json"

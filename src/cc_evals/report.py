@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cc_evals import plots, stats
+from cc_evals import stats
 from cc_evals.analysis import (
     BY_CHOICES,
     POOLED_SHARE,
@@ -98,6 +98,8 @@ def _panels(part: pd.DataFrame, hue: list[str]) -> list[tuple[str, pd.DataFrame,
 
 
 def make_plots(report: Report, out: Path) -> None:
+    from cc_evals import plots  # matplotlib only when drawing
+
     hue = [b for b in report.by if b != "task"] or ["model"]
     summary = report.summary
     for (family, task, metric), whole in summary.groupby(

@@ -27,7 +27,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 
 from cc_evals import row_cache
 from cc_evals.adapter import (
@@ -312,6 +311,8 @@ def _check_scales(frame: pd.DataFrame, fam: FamilyAdapter) -> pd.DataFrame:
 
 
 def _inspect_reader(path: str) -> tuple[Header, Callable[[], Iterable[SummaryLike]]]:
+    from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
+
     try:
         header = Header.of(read_eval_log(path, header_only=True))
     except Exception as ex:  # noqa: BLE001 - any read failure is the user's file, say which
@@ -329,6 +330,8 @@ def _zip_reader(path: str) -> tuple[Header, Callable[[], Iterable[SummaryLike]]]
     def summaries() -> Iterable[SummaryLike]:
         found = read_summaries(log)
         if found is None:  # an older layout: Inspect knows how to read it
+            from inspect_ai.log import read_eval_log_sample_summaries
+
             return read_eval_log_sample_summaries(path)
         return found
 

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cc_evals.data import load_yaml, strip_lines
 from cc_evals.paths import tasks_dir
@@ -44,7 +44,9 @@ from cc_evals.suite_run import (
     run_units,
     shard_units,
 )
-from cc_evals.tinker import PublishedModel, load_published_models
+
+if TYPE_CHECKING:  # cc_evals.tinker imports Inspect; loaded only when a suite names models
+    from cc_evals.tinker import PublishedModel
 
 KNOWN_KEYS = {
     "name",
@@ -156,6 +158,8 @@ def load_suite(name: str) -> Suite:
     external = _external_names(raw.get("external"), path, line)
     published: list[PublishedModel] = []
     if raw.get("published_models") is not None:
+        from cc_evals.tinker import load_published_models
+
         published = load_published_models(
             resolve_suite_path(str(raw["published_models"]), path.parent)
         )

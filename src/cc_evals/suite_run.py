@@ -25,8 +25,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cc_evals.judge import JUDGE_CALL_FAILED
-
 TASK_PREFIX = "cc_evals/"
 # the score explanation our scorers give when the judge call itself failed (an outage), as
 # opposed to a reply that could not be parsed (re-asking the same judge would not help)
@@ -101,6 +99,9 @@ def join_path(root: str, name: str) -> str:
 
 
 def is_outage(score: Any) -> bool:
+    # imported here: cc_evals.judge imports Inspect, which `cc-evals report` need not load
+    from cc_evals.judge import JUDGE_CALL_FAILED
+
     return getattr(score, "reason", None) == "grader_failed" and str(
         getattr(score, "explanation", "") or ""
     ).startswith(JUDGE_CALL_FAILED)
