@@ -459,9 +459,14 @@ def write_html(report: Report, path: Path) -> None:
     )
 
 
-def write_outputs(report: Report, out: Path, *, with_plots: bool = True) -> list[Path]:
+def write_outputs(
+    report: Report, out: Path, *, with_plots: bool = True, cache: bool = False
+) -> list[Path]:
+    """``cache``: render ``tidy.csv`` from per-log chunks kept beside the logs (the same bytes)."""
+    from cc_evals.tidy_csv import write_tidy
+
     out.mkdir(parents=True, exist_ok=True)
-    report.results.table.to_csv(out / "tidy.csv", index=False)
+    write_tidy(report.results.table, out / "tidy.csv", cache=cache)
     report.summary.to_csv(out / "summary.csv", index=False)
     report.seed_rates.to_csv(out / "seed_rates.csv", index=False)
     report.seeds.to_csv(out / "seeds.csv", index=False)
@@ -575,7 +580,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         results.logs, judge_check_paths(results, args.judge_checks)
     )
     out = Path(args.out)
-    write_outputs(report, out, with_plots=not args.no_plots)
+    write_outputs(report, out, with_plots=not args.no_plots, cache=not args.no_cache)
     n = len(results.table)
     print(
         f"report: {len(results.logs)} logs, {n:,} sample scores -> {out}/report.html, "

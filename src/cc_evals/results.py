@@ -649,7 +649,7 @@ def load_results(
         todo = [f for f in files if f not in read]
     outcomes: list[tuple[LogInfo | None, pd.DataFrame | None, str, bool]] = []
     if todo:
-        registered = frozenset(registered_tasks())
+        registered = row_cache.registered_tasks(todo[0]) if cache else frozenset(registered_tasks())
         jobs = [_Job(f, skip_foreign, direct, cache, registered) for f in todo]
         n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
         if n_workers > 1 and len(todo) >= 8:

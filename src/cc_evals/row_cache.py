@@ -100,3 +100,55 @@ def store(log: str, info: LogInfo, frame: pd.DataFrame, key: str | None = None) 
 
 def key_of(log: str) -> str | None:
     return _key(log)
+
+
+REGISTRY_FILE = "registered_tasks.json"
+
+
+def _code_signature() -> str:
+    """Size and modification time of every file of the package and its data folders (the task
+    registry derives from them): any edit, install or upgrade changes it."""
+    from cc_evals.paths import _PACKAGE_DIR, data_root
+
+    roots = [_PACKAGE_DIR]
+    try:
+        root = data_root()
+        roots += [root / "datasets", root / "scorers", root / "tasks"]
+    except FileNotFoundError:
+        pass
+    h = hashlib.sha1(_version().encode())
+    for top in roots:
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                h.update(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def registered_tasks(log: str) -> frozenset[str]:
+    """:func:`cc_evals.families.registered_tasks`, kept in the cache folder beside ``log``
+    keyed by :func:`_code_signature`: listing the tasks imports every task module (and
+    Inspect), seconds that a report which reads one new log need not spend."""
+    from cc_evals.families import registered_tasks as compute
+
+    path = cache_path(log).parent / REGISTRY_FILE
+    signature = _code_signature()
+    try:
+        held = json.loads(path.read_text())
+        if held.get("signature") == signature:
+            return frozenset(str(t) for t in held["tasks"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    found = frozenset(compute())
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"signature": signature, "tasks": sorted(found)}))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return found
