@@ -5,7 +5,8 @@ is the header followed by each log's rows rendered alone, byte for byte (a test 
 report's table holds each log's rows as one run, in the order the logs were read; each run's
 rendering is kept beside the log's cached rows (:mod:`cc_evals.row_cache`), keyed by the log's
 cache key, the columns the report adds (path, task, family, model, group, seed, condition), the
-table's columns and dtypes and the pandas version. Anything else is rendered whole.
+table's columns and dtypes and the pandas version (see :func:`_key`). A table whose logs' rows
+are not one run each is rendered whole.
 """
 
 from __future__ import annotations
@@ -28,13 +29,18 @@ def _chunk_path(log: str) -> Path:
     return row_cache.cache_path(log).with_suffix(SUFFIX)
 
 
-def _key(log: str, table: pd.DataFrame, first: int) -> str | None:
+def _key(log: str, table: pd.DataFrame, first: int, end: int) -> str | None:
+    """What a log's chunk depends on. Its rows are the log's cached rows in the order
+    :func:`cc_evals.results.load_results` gives them (the cache key stands for them); their
+    count and first and last rows are checked too, so a table in another order is rendered
+    again rather than served the wrong chunk."""
     base = row_cache.key_of(log)
     if base is None:
         return None
     shared = [str(table[c].iloc[first]) for c in PER_LOG if c in table.columns]
     layout = [f"{c}:{t}" for c, t in table.dtypes.items()]
-    text = "\x00".join([base, *shared, *layout, pd.__version__])
+    ends = [repr(tuple(table.iloc[i])) for i in (first, end - 1)]
+    text = "\x00".join([base, str(end - first), *shared, *layout, *ends, pd.__version__])
     return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -84,7 +90,7 @@ def write_tidy(table: pd.DataFrame, path: Path, *, cache: bool) -> None:
     with tmp.open("wb") as f:
         f.write(table.iloc[:0].to_csv(index=False).encode())
         for log, first, end in runs:
-            key = _key(log, table, first)
+            key = _key(log, table, first, end)
             body = _load(log, key) if key is not None else None
             if body is None:
                 body = table.iloc[first:end].to_csv(index=False, header=False).encode()
