@@ -198,34 +198,42 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
     if not pooled or "item" not in keys or "family" not in keys:
         return
     # pooled over every task of the family, so the rows do not depend on how runs were split
-    # (the family task or one task per dimension)
+    # (the family task or one task per dimension); integer codes (numbered in the strings'
+    # sorted order), never per-row strings: this runs over every row of a million-row table
     rest = [k for k in keys if k not in ("item", "item_name", "cluster", "task")]
-    family = table["family"].astype(str).to_numpy()
-    task = table["task"].astype(str).to_numpy()
-    item = np.char.add(np.char.add(task, "\x00"), table["item"].astype(str).to_numpy())
-    cluster = table["cluster"].astype(str).to_numpy()
+    fam_codes, fam_names = _sorted_codes(table["family"])
+    task_codes, task_names = _sorted_codes(table["task"])
+    item_codes, item_names = _sorted_codes(table["item"])
+    item = task_codes * max(1, item_names.size) + item_codes  # (task, item)
+    cluster_codes, cluster_names = _sorted_codes(table["cluster"])
     for fam, pools in POOLS.items():
-        sel = np.flatnonzero(family == fam)
+        found = np.flatnonzero(fam_names == fam)
+        sel = np.flatnonzero(fam_codes == found[0]) if found.size else found
         if sel.size == 0:
             continue
-        sub = table.iloc[sel]
+        sub = table[rest].iloc[sel]
         for pool in pools:
             if pool == "cluster":
-                label = np.char.add(CLUSTER_PREFIX, cluster[sel].astype(str))
-                if np.unique(cluster[sel]).size < 2:
+                if np.unique(cluster_codes[sel]).size < 2:
                     continue  # one cluster: the same as the "all" row
+                label = pd.Categorical.from_codes(
+                    cluster_codes[sel], categories=[CLUSTER_PREFIX + c for c in cluster_names]
+                )
             else:
-                label = np.full(sel.size, ALL_ITEMS)
+                label = pd.Categorical.from_codes(np.zeros(sel.size, dtype=np.int64), [ALL_ITEMS])
             grouped = sub.assign(_pool=label).groupby([*rest, "_pool"], observed=True, sort=True)
             for raw_key, idx in grouped.indices.items():
                 rows = sel[idx]
-                if np.unique(item[rows]).size < 2:
+                items = item[rows]
+                if not (items != items[0]).any():
                     continue
                 key = tuple(raw_key) if isinstance(raw_key, tuple) else (raw_key,)
                 values = dict(zip(rest, map(str, key[:-1]), strict=True))
                 pool_label = str(key[-1])
-                tasks = np.unique(task[rows])
-                values["task"] = str(tasks[0]) if tasks.size == 1 else f"{fam} ({tasks.size} tasks)"
+                tasks = np.unique(task_codes[rows])
+                values["task"] = (
+                    str(task_names[tasks[0]]) if tasks.size == 1 else f"{fam} ({tasks.size} tasks)"
+                )
                 values["item"] = pool_label
                 values["item_name"] = (
                     "all items"
@@ -236,6 +244,19 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
                     "" if pool_label == ALL_ITEMS else pool_label[len(CLUSTER_PREFIX) :]
                 )
                 yield Cell({k: values[k] for k in keys}, rows, "pooled")
+
+
+def _sorted_codes(series: pd.Series) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
+    """Each value's code among the distinct values as strings, numbered in their sorted order,
+    and those strings: the categories' own codes where they already are that (the tidy
+    table's), else computed."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = pd.Index(series.cat.categories.astype(str))
+        codes = series.cat.codes.to_numpy()
+        if names.is_unique and names.is_monotonic_increasing and (codes >= 0).all():
+            return codes.astype(np.int64), names.to_numpy(dtype=object)
+    uniques, inverse = np.unique(series.astype(str).to_numpy(dtype=object), return_inverse=True)
+    return inverse.astype(np.int64).reshape(-1), uniques.astype(object)
 
 
 def _scale_of(cell: Cell) -> Scale:
@@ -591,31 +612,35 @@ def compare_arms(
     so a whole-family shift is never diluted by dozens of items.
     """
     keys = list(keys)
-    if baseline not in set(table[arm].astype(str)):
-        known = ", ".join(sorted(set(table[arm].astype(str))))
+    all_codes, arm_names = _sorted_codes(table[arm])
+    # the arms in the order they first appear (codes, not a million strings)
+    present = [str(arm_names[c]) for c in pd.unique(all_codes)]
+    if baseline not in present:
+        known = ", ".join(sorted(present))
         raise ValueError(f"--baseline {baseline!r} is not a {arm} in these logs (have: {known})")
-    arms = [x for x in pd.unique(table[arm].astype(str)) if x != baseline]
+    arms = [x for x in present if x != baseline]
+    code_of = {str(name): i for i, name in enumerate(arm_names)}
     columns = [arm, "baseline", *keys, "level", "scale", *COMPARISON_FIELDS]
     columns += ["p_adjusted", "significant", "correction"]
     work = table[table["scored"]]
     values = work["value"].to_numpy(dtype=float)
     units = _item_units(work)
     ckpts = _checkpoints(work)
-    arm_col = work[arm].astype(str).to_numpy()
+    arm_col = all_codes[table["scored"].to_numpy(dtype=bool)]
     rows = []
     no_baseline: list[str] = []
     all_cells = list(cells(work, keys, pooled=s.pooled))
-    components = _seed_components(all_cells, values, units, ckpts, arm_col, arms, baseline)
+    components = _seed_components(all_cells, values, units, ckpts, arm_col, arms, baseline, code_of)
     for cell in all_cells:
         idx = cell.rows
-        base_idx = idx[arm_col[idx] == baseline]
+        base_idx = idx[arm_col[idx] == code_of[baseline]]
         if base_idx.size == 0:
             if cell.level == "item":
                 no_baseline.append("/".join(cell.key.values()))
             continue
         scale = _scale_of(cell)
         for other in arms:
-            cand_idx = idx[arm_col[idx] == other]
+            cand_idx = idx[arm_col[idx] == code_of[other]]
             if cand_idx.size == 0:
                 continue
             component = components.get(_component_key(other, cell))
@@ -669,9 +694,10 @@ def _seed_components(
     values: NDArray[np.float64],
     units: NDArray[np.int64],
     ckpts: NDArray[np.int64],
-    arm_col: NDArray[np.object_],
+    arm_col: NDArray[np.int64],
     arms: list[str],
     baseline: str,
+    code_of: dict[str, int],
 ) -> dict[tuple[str, ...], stats.SeedComponent]:
     """The between-seed variance pooled over the items of each task and metric (per compared
     arm and condition): seeds of one checkpoint group differ on every item, so the items
@@ -682,9 +708,9 @@ def _seed_components(
         if cell.level != "item":
             continue
         idx = cell.rows
-        base_idx = idx[arm_col[idx] == baseline]
+        base_idx = idx[arm_col[idx] == code_of[baseline]]
         for other in arms:
-            cand_idx = idx[arm_col[idx] == other]
+            cand_idx = idx[arm_col[idx] == code_of[other]]
             if cand_idx.size == 0 or base_idx.size == 0:
                 continue
             ka, kb = ckpts[cand_idx], ckpts[base_idx]
