@@ -169,3 +169,31 @@ def test_a_stale_task_list_is_listed_again(sources: list[Path], tmp_path: Path) 
     shutil.copy(sources[-2], logs / "b.eval")
     with pytest.raises(results_module.ForeignLogError, match="no cc_evals task is named"):
         results_module.load_results([logs], cache=True)
+
+
+def test_a_figure_is_drawn_again_only_when_its_data_changed(
+    sources: list[Path], tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i, src in enumerate(sources[-4:-1]):
+        shutil.copy(src, logs / f"{i}.eval")
+    seeds = write_seeds(tmp_path / "seeds.yaml", MODELS)
+    out = tmp_path / "out"
+    report(logs, seeds, out)
+    drawn = {p: p.stat().st_mtime_ns for p in (out / "plots").iterdir()}
+    figures = [p for p in drawn if p.suffix in (".png", ".svg")]
+    assert figures and all(p.with_name(f".{p.stem}.key") in drawn for p in figures)
+    report(logs, seeds, out)  # the same data: every figure kept
+    assert {p: p.stat().st_mtime_ns for p in drawn} == drawn
+    report(logs, seeds, out, "--no-cache")  # drawn again, whatever the keys say
+    assert all(p.stat().st_mtime_ns != drawn[p] for p in figures)
+    report(logs, seeds, out)  # keys written again
+    again = {p: p.stat().st_mtime_ns for p in figures}
+    report(logs, seeds, out)
+    assert {p: p.stat().st_mtime_ns for p in figures} == again
+    shutil.copy(sources[-1], logs / "3.eval")  # a new model: every figure's data changes
+    report(logs, seeds, out)
+    assert all(p.stat().st_mtime_ns != again[p] for p in again)
+    md = (out / "report.md").read_text()
+    assert all(f"plots/{p.name}" in md for p in figures if p.suffix == ".png")

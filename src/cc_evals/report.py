@@ -97,8 +97,9 @@ def _panels(part: pd.DataFrame, hue: list[str]) -> list[tuple[str, pd.DataFrame,
     return [(str(c), p, rest) for c, p in part.groupby("condition", observed=True)]
 
 
-def make_plots(report: Report, out: Path) -> None:
-    from cc_evals import plots  # matplotlib only when drawing
+def make_plots(report: Report, out: Path, *, cache: bool = False) -> None:
+    """``cache``: keep a figure drawn by an earlier report into ``out`` for the same data."""
+    from cc_evals.figure_cache import draw  # matplotlib only when something is drawn
 
     hue = [b for b in report.by if b != "task"] or ["model"]
     summary = report.summary
@@ -126,12 +127,18 @@ def make_plots(report: Report, out: Path) -> None:
                 rows = summary[summary["task"] == task]
                 if condition:
                     rows = rows[rows["condition"] == condition]
-                paths = plots.accuracy_vs_baseline(rows, stem, hue=panel_hue)
+                paths = draw("accuracy_vs_baseline", stem, [rows], cache, hue=panel_hue)
             elif kind == "rate_by_item":
-                paths = plots.plot_misaligned_rate(part, stem, hue=panel_hue)
+                paths = draw("plot_misaligned_rate", stem, [part], cache, hue=panel_hue)
             else:
-                paths = plots.dimension_figure(
-                    part, stem, hue=panel_hue, clusters=cluster_order(str(family)), title=label
+                paths = draw(
+                    "dimension_figure",
+                    stem,
+                    [part],
+                    cache,
+                    hue=panel_hue,
+                    clusters=cluster_order(str(family)),
+                    title=label,
                 )
             report.figures.append((label, paths[0]))
     seeds = report.seeds
@@ -155,10 +162,11 @@ def make_plots(report: Report, out: Path) -> None:
             & rates["group"].isin(part["group"])
         ]
         slug = f"seeds_{str(task).replace('/', '_')}_{cond}_{metric}".replace("/", "_")
-        paths = plots.seed_spread(
-            sel,
-            part,
+        paths = draw(
+            "seed_spread",
             out / "plots" / slug,
+            [sel, part],
+            cache,
             clusters=cluster_order(str(family)),
             title=f"{task}, {cond}: spread over seeds",
         )
@@ -475,7 +483,7 @@ def write_outputs(
         report.comparisons.to_csv(out / "comparisons.csv", index=False)
         written.append(out / "comparisons.csv")
     if with_plots:
-        make_plots(report, out)
+        make_plots(report, out, cache=cache)
     add_self_awareness_sections(report, out, with_plots=with_plots)
     write_markdown(report, out / "report.md")
     write_html(report, out / "report.html")
