@@ -192,8 +192,12 @@ def test_a_figure_is_drawn_again_only_when_its_data_changed(
     again = {p: p.stat().st_mtime_ns for p in figures}
     report(logs, seeds, out)
     assert {p: p.stat().st_mtime_ns for p in figures} == again
-    shutil.copy(sources[-1], logs / "3.eval")  # a new model: every figure's data changes
+    # a new emergent-misalignment model: those figures change, the preference figures do not
+    shutil.copy(sources[-1], logs / "3.eval")
     report(logs, seeds, out)
-    assert all(p.stat().st_mtime_ns != again[p] for p in again)
+    redrawn = {p.name for p in again if p.stat().st_mtime_ns != again[p]}
+    em = {p.name for p in again if "emergent_misalignment" in p.name}
+    assert em and redrawn == em, (redrawn, em)
+    assert any("preferences" in p.name for p in again)
     md = (out / "report.md").read_text()
     assert all(f"plots/{p.name}" in md for p in figures if p.suffix == ".png")
