@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from cc_evals import row_cache
 from cc_evals.adapter import (
@@ -617,6 +618,21 @@ def _unique_files(files: list[str]) -> tuple[list[str], list[Duplicate]]:
     return list(first.values()), dups
 
 
+# the columns a log's rows share, filled from its header and the seed map
+LOG_COLUMNS = ("task", "family", "model", "group", "seed", "condition")
+
+
+def _repeated(values: list[Any], lengths: list[int]) -> pd.Series | NDArray[np.int64]:
+    """``values[i]`` repeated ``lengths[i]`` times: a categorical of strings (categories
+    sorted, as ``astype("category")`` makes them), or int64 for the seeds."""
+    if all(isinstance(v, int) for v in values):
+        return np.repeat(np.asarray(values, dtype=np.int64), lengths)
+    names = sorted(set(values))
+    code = {v: i for i, v in enumerate(names)}
+    codes = np.repeat(np.asarray([code[v] for v in values], dtype=np.int64), lengths)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=names))
+
+
 def load_results(
     paths: Sequence[str | Path],
     *,
@@ -673,18 +689,18 @@ def load_results(
     infos: list[LogInfo] = []
     frames: list[pd.DataFrame] = []
     empty: list[LogInfo] = []
+    # the columns each log's rows share, repeated over its rows once the frames are joined
+    shared: dict[str, list[Any]] = {c: [] for c in LOG_COLUMNS}
     for info in kept:
         frame = read[info.path][1]
         if info.samples == 0:
             empty.append(info)
             continue
         group, seed = seeds.resolve(info.model, info.metadata)
-        frame["task"] = info.task
-        frame["family"] = info.family
-        frame["model"] = info.model
-        frame["group"] = group
-        frame["seed"] = seed if seed is not None else -1
-        frame["condition"] = info.condition
+        seed_value = seed if seed is not None else -1
+        values = (info.task, info.family, info.model, group, seed_value, info.condition)
+        for column, value in zip(LOG_COLUMNS, values, strict=True):
+            shared[column].append(value)
         infos.append(info)
         frames.append(frame)
     if not frames:
@@ -695,7 +711,10 @@ def load_results(
         ]
         raise ValueError("no cc_evals log with samples to report: " + "; ".join(why_none[:5]))
     table = pd.concat(frames, ignore_index=True)
-    for c in ("log", "task", "family", "model", "group", "condition", "unit", "sample_id"):
+    lengths = [len(f) for f in frames]
+    for c, per_log in shared.items():
+        table[c] = _repeated(per_log, lengths)
+    for c in ("log", "unit", "sample_id"):
         table[c] = table[c].astype("category")
     for c in ("item", "item_name", "cluster", "metric", "reason", "label"):
         table[c] = table[c].astype(str).astype("category")
