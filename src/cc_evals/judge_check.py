@@ -39,12 +39,11 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from cc_evals.data import LINE_KEY, DatasetError, family_spec, load_yaml, require
 from cc_evals.errors import user_input_errors
 from cc_evals.judge import grader_model
+from cc_evals.paths import CHECKS_DIR as CHECKS_DIR
 from cc_evals.paths import datasets_dir
 from cc_evals.task_args import cc_task
 
 GOLD_DIR = "judge_gold"
-# where `cc-evals judge-check` writes its logs and `cc-evals report` looks for them
-CHECKS_DIR = "judge_checks"
 TOOL = "judge_check"  # the "family" in its logs' metadata (one of families.TOOLS)
 NO_LABEL = "(no label)"  # the judge's reply gave no usable label: counts as a disagreement
 BOOTSTRAP_RESAMPLES = 2000

@@ -11,6 +11,9 @@ from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
+# where `cc-evals judge-check` writes its logs by default, and the report looks for them
+CHECKS_DIR = "judge_checks"
+
 
 @cache
 def data_root() -> Path:

@@ -323,7 +323,7 @@ def judge_settings_text(logs: Sequence[LogInfo]) -> list[str]:
 def judge_check_paths(results: Results, directory: str | None) -> list[str]:
     """Judge-check logs given among the inputs, plus those under ``directory`` (by default
     ``./judge_checks`` where it exists), each file once."""
-    from cc_evals.judge_check import CHECKS_DIR
+    from cc_evals.paths import CHECKS_DIR  # not judge_check: that imports Inspect
 
     paths = list(results.tools)
     where = Path(directory if directory is not None else CHECKS_DIR)
@@ -338,13 +338,13 @@ def judge_check_paths(results: Results, directory: str | None) -> list[str]:
 def judge_check_text(logs: Sequence[LogInfo], check_paths: Sequence[str]) -> list[str]:
     """For each (family, grader) in the report: the judge check of that grader on that family's
     gold set (accuracy, kappa with its interval, n, gold file), or one line saying there is none."""
-    from cc_evals.judge_check import read_checks
-
     graders = sorted(
         {(i.family, str(i.metadata["grader"])) for i in logs if i.metadata.get("grader")}
     )
     if not graders:
         return []
+    from cc_evals.judge_check import read_checks  # imports Inspect: only when there is a grader
+
     checks = read_checks(check_paths)
     lines = []
     for family, grader in graders:
