@@ -7,17 +7,18 @@ run). In one process, on the same logs, one reader process each (CPU time is thi
 2. the direct reader (header.json / summaries.json straight from the zip), no cache, then with
    a cold cache (which it writes);
 3. the direct reader after adding one log (warm: the cache holds every other log);
-and asserts that all three give the same table. Then the whole `cc-evals report` command
-(2 reader processes), cold and warm after adding one log.
+and asserts that all three give the same table. Then (unless ``--readers-only``) the whole
+`cc-evals report` command in this process (2 reader processes), cold and warm after adding one
+log; ``bench.sh`` times the command as a user runs it. ``--logs N`` uses the first N logs.
 
-    .venv/bin/python benchmarks/report_1m/bench_reader.py [LOGDIR]
+    .venv/bin/python benchmarks/report_1m/bench_reader.py [LOGDIR] [--logs N] [--readers-only]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,8 +39,8 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
     return out, wall, cpu
 
 
-def run(source: Path) -> None:
-    logs = sorted(source.glob("*.eval"))
+def run(source: Path, n_logs: int | None = None, readers_only: bool = False) -> None:
+    logs = sorted(source.glob("*.eval"))[:n_logs]
     assert len(logs) >= 2, f"run make_logs.py first: {len(logs)} logs in {source}"
     work = Path(tempfile.mkdtemp(prefix="bench_reader_"))
     held = work / "held"
@@ -70,6 +71,9 @@ def run(source: Path) -> None:
     print(f"CPU ratio Inspect reader / direct reader, no cache: {old_cpu / direct_cpu:.1f}x")
     print(f"CPU ratio Inspect reader / direct reader, cold: {old_cpu / cold_cpu:.1f}x")
     print(f"CPU ratio Inspect reader / warm (1 new log):   {old_cpu / warm_cpu:.1f}x")
+    if readers_only:
+        shutil.rmtree(work)
+        return
 
     # the whole command, as a user runs it (2 reader processes)
     os.remove(folder / logs[-1].name)
@@ -90,4 +94,9 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 
 if __name__ == "__main__":
-    run(Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "logs"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("logdir", nargs="?", default=str(Path(__file__).parent / "logs"))
+    parser.add_argument("--logs", type=int, default=None, help="use the first N logs")
+    parser.add_argument("--readers-only", action="store_true", help="skip the whole command")
+    args = parser.parse_args()
+    run(Path(args.logdir), args.logs, args.readers_only)
