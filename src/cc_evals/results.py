@@ -23,11 +23,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from cc_evals import row_cache
 from cc_evals.adapter import (
@@ -618,6 +621,21 @@ def _unique_files(files: list[str]) -> tuple[list[str], list[Duplicate]]:
     return list(first.values()), dups
 
 
+def _joined(frames: list[pd.DataFrame | pa.Table]) -> pd.DataFrame:
+    """The logs' rows in one frame (without the ``log`` column): joined as Arrow tables,
+    converted once (a frame read now takes the cache's form first), or, should Arrow refuse
+    to join them, as frames."""
+    import pyarrow as pa
+
+    tables = [row_cache.to_arrow(f) if isinstance(f, pd.DataFrame) else f for f in frames]
+    try:
+        joined: pd.DataFrame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+        return joined
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        parts = [t.to_pandas() for t in tables]
+        return pd.concat(parts, ignore_index=True)
+
+
 # the columns a log's rows share, filled from its header and the seed map
 LOG_COLUMNS = ("task", "family", "model", "group", "seed", "condition")
 
@@ -657,10 +675,11 @@ def load_results(
         raise ValueError(f"no .eval or .json logs found in {', '.join(map(str, paths))}")
     files, duplicates = _unique_files(found)
     seeds = seeds or SeedMap()
-    read: dict[str, tuple[LogInfo, pd.DataFrame]] = {}
+    # a log's rows: a frame when read now, an Arrow table when from the cache
+    read: dict[str, tuple[LogInfo, pd.DataFrame | pa.Table]] = {}
     todo = list(files)
     if cache:
-        hits = {f: row_cache.load(f) for f in files}
+        hits = {f: row_cache.load_arrow(f) for f in files}
         read = {f: hit for f, hit in hits.items() if hit is not None}
         todo = [f for f in files if f not in read]
     outcomes: list[tuple[LogInfo | None, pd.DataFrame | None, str, bool]] = []
@@ -687,7 +706,7 @@ def load_results(
     kept, copies = drop_duplicates([info for info, _ in read.values()])
     duplicates += copies
     infos: list[LogInfo] = []
-    frames: list[pd.DataFrame] = []
+    frames: list[pd.DataFrame | pa.Table] = []
     empty: list[LogInfo] = []
     # the columns each log's rows share, repeated over its rows once the frames are joined
     shared: dict[str, list[Any]] = {c: [] for c in LOG_COLUMNS}
@@ -710,11 +729,12 @@ def load_results(
             *(f"{p} (a tool's log, e.g. a judge check: not a measurement)" for p in tools),
         ]
         raise ValueError("no cc_evals log with samples to report: " + "; ".join(why_none[:5]))
-    table = pd.concat(frames, ignore_index=True)
     lengths = [len(f) for f in frames]
+    table = _joined(frames)
+    shared["log"] = [info.path for info in infos]
     for c, per_log in shared.items():
         table[c] = _repeated(per_log, lengths)
-    for c in ("log", "unit", "sample_id"):
+    for c in ("unit", "sample_id"):
         table[c] = table[c].astype("category")
     for c in ("item", "item_name", "cluster", "metric", "reason", "label"):
         table[c] = table[c].astype(str).astype("category")

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from cc_evals.results import LogInfo
 
 CACHE_DIR = ".cc_evals_cache"
@@ -46,8 +48,9 @@ def _key(log: str) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}:{_version()}"
 
 
-def load(log: str) -> tuple[LogInfo, pd.DataFrame] | None:
-    """The cached header facts and rows of ``log``, or None when absent or stale."""
+def load_arrow(log: str) -> tuple[LogInfo, pa.Table] | None:
+    """The cached header facts and rows (an Arrow table, without the ``log`` column) of
+    ``log``, or None when absent or stale."""
     from cc_evals.results import LogInfo
 
     key = _key(log)
@@ -62,12 +65,28 @@ def load(log: str) -> tuple[LogInfo, pd.DataFrame] | None:
         if meta.get(b"cc_evals_key", b"").decode() != key:
             return None
         info_fields: dict[str, Any] = json.loads(meta[b"cc_evals_info"])
-        frame = table.to_pandas()
+        info_fields["path"] = log
+        return LogInfo(**info_fields), table
     except Exception:  # noqa: BLE001 - a damaged cache entry is a miss, never an error
         return None
-    info_fields["path"] = log
+
+
+def load(log: str) -> tuple[LogInfo, pd.DataFrame] | None:
+    """The cached header facts and rows of ``log``, or None when absent or stale."""
+    hit = load_arrow(log)
+    if hit is None:
+        return None
+    info, table = hit
+    frame = table.to_pandas()
     frame["log"] = log
-    return LogInfo(**info_fields), frame
+    return info, frame
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A log's rows as the cache keeps them (the ``log`` column dropped)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame.drop(columns=["log"]), preserve_index=False)
 
 
 def store(log: str, info: LogInfo, frame: pd.DataFrame, key: str | None = None) -> None:
@@ -76,12 +95,11 @@ def store(log: str, info: LogInfo, frame: pd.DataFrame, key: str | None = None) 
     if key is None:
         return
     try:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         path = cache_path(log)
         path.parent.mkdir(exist_ok=True)
-        table = pa.Table.from_pandas(frame.drop(columns=["log"]), preserve_index=False)
+        table = to_arrow(frame)
         fields = asdict(info)
         fields.pop("path")
         table = table.replace_schema_metadata(
