@@ -202,12 +202,13 @@ def dict_rows(name: str, score: ScoreLike, meta: dict[str, Any]) -> list[MetricR
     return rows
 
 
-def spec_clusters(module: str) -> Callable[[], list[str]]:
-    """The cluster order of a family spec (``family_spec()["clusters"]`` of ``module``)."""
+def spec_clusters(family: str) -> Callable[[], list[str]]:
+    """The cluster order of a family's spec (``clusters`` in ``tasks/<family>.yaml``), read
+    without importing the family's task modules (and Inspect with them)."""
 
     def order() -> list[str]:
-        from importlib import import_module
+        from cc_evals.data import family_spec
 
-        return list(import_module(module).family_spec()["clusters"])
+        return list(family_spec(family)["clusters"])
 
     return order

@@ -32,7 +32,7 @@ ADAPTER = FamilyAdapter(
     cluster_key="cluster",
     scores=("petri_judge",),
     derive=petri_rows,
-    cluster_order=spec_clusters("cc_evals.preferences.dimensions"),
+    cluster_order=spec_clusters("preferences"),
     default_scale=score_scale(1, 10),  # Petri's judge scores 1 (nothing seen) to 10
     unscored_metrics=METRICS,
 )

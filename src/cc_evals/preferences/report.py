@@ -11,7 +11,7 @@ ADAPTER = FamilyAdapter(
     cluster_key="cluster",
     scores=("preference_judge",),
     metric_names={"preference_judge": "preference"},
-    cluster_order=spec_clusters("cc_evals.preferences.dimensions"),
+    cluster_order=spec_clusters("preferences"),
     # P(yes) from the judge's logprobs, or 1/0 when it fell back to the word
     scales={"preference": PROPORTION},
 )
