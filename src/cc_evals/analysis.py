@@ -217,10 +217,13 @@ def cells(table: pd.DataFrame, keys: Sequence[str], pooled: bool = True) -> Iter
                 if np.unique(cluster_codes[sel]).size < 2:
                     continue  # one cluster: the same as the "all" row
                 label = pd.Categorical.from_codes(
-                    cluster_codes[sel], categories=[CLUSTER_PREFIX + c for c in cluster_names]
+                    cluster_codes[sel],
+                    categories=pd.Index([CLUSTER_PREFIX + str(c) for c in cluster_names]),
                 )
             else:
-                label = pd.Categorical.from_codes(np.zeros(sel.size, dtype=np.int64), [ALL_ITEMS])
+                label = pd.Categorical.from_codes(
+                    np.zeros(sel.size, dtype=np.int64), categories=pd.Index([ALL_ITEMS])
+                )
             grouped = sub.assign(_pool=label).groupby([*rest, "_pool"], observed=True, sort=True)
             for raw_key, idx in grouped.indices.items():
                 rows = sel[idx]

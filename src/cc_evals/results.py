@@ -632,7 +632,7 @@ def _joined(frames: list[pd.DataFrame | pa.Table]) -> pd.DataFrame:
         joined: pd.DataFrame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
         return joined
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        parts = [t.to_pandas() for t in tables]
+        parts: list[pd.DataFrame] = [t.to_pandas() for t in tables]
         return pd.concat(parts, ignore_index=True)
 
 
@@ -648,7 +648,7 @@ def _repeated(values: list[Any], lengths: list[int]) -> pd.Series | NDArray[np.i
     names = sorted(set(values))
     code = {v: i for i, v in enumerate(names)}
     codes = np.repeat(np.asarray([code[v] for v in values], dtype=np.int64), lengths)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=names))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names)))
 
 
 def load_results(
