@@ -201,3 +201,22 @@ def test_a_figure_is_drawn_again_only_when_its_data_changed(
     assert any("preferences" in p.name for p in again)
     md = (out / "report.md").read_text()
     assert all(f"plots/{p.name}" in md for p in figures if p.suffix == ".png")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Categorical(["b", "a", "b", "c"], categories=["c", "b", "a", "unused"]),
+        pd.Categorical([2, 10, 1, 2]),  # numbers: sorted as strings, "10" before "2"
+        pd.Categorical(["x", None, "y"]),  # a missing value: the string "nan", as astype gives
+        pd.Categorical([1, "1", "a"]),  # two categories with one name
+        pd.Series(["q", "p", "q"], dtype=object),  # not categorical
+    ],
+)
+def test_str_categories_equals_astype_str_category(values: object) -> None:
+    column = pd.Series(values, name="c")
+    expected = column.astype(str).astype("category")
+    got = results_module._str_categories(column)
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+    assert list(got.cat.categories) == list(expected.cat.categories)
+    assert got.cat.categories.dtype == expected.cat.categories.dtype

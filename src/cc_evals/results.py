@@ -636,6 +636,24 @@ def _joined(frames: list[pd.DataFrame | pa.Table]) -> pd.DataFrame:
         return pd.concat(parts, ignore_index=True)
 
 
+def _str_categories(column: pd.Series) -> pd.Series:
+    """``column.astype(str).astype("category")`` (the values as strings, categories sorted),
+    from a categorical's codes where it is one without missing values: a million rows are
+    then not turned into strings and hashed again."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        names = np.asarray([str(c) for c in column.cat.categories], dtype=object)
+        used = np.unique(codes)
+        if used.size and used[0] >= 0 and np.unique(names[used]).size == used.size:
+            present = names[used]
+            order = np.argsort(present, kind="stable")
+            recode = np.full(names.size, -1, dtype=np.int64)
+            recode[used[order]] = np.arange(used.size)
+            found = pd.Categorical.from_codes(recode[codes], categories=pd.Index(present[order]))
+            return pd.Series(found, index=column.index, name=column.name)
+    return column.astype(str).astype("category")
+
+
 # the columns a log's rows share, filled from its header and the seed map
 LOG_COLUMNS = ("task", "family", "model", "group", "seed", "condition")
 
@@ -737,7 +755,7 @@ def load_results(
     for c in ("unit", "sample_id"):
         table[c] = table[c].astype("category")
     for c in ("item", "item_name", "cluster", "metric", "reason", "label"):
-        table[c] = table[c].astype(str).astype("category")
+        table[c] = _str_categories(table[c])
     table["seed"] = table["seed"].astype("int64")
     table["epoch"] = table["epoch"].astype("int32")
     return Results(
