@@ -10,6 +10,7 @@ have rows.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from inspect_ai.log import read_eval_log, write_eval_log
 from test_adapters import em_log
 
 from cc_evals import results as results_module
-from cc_evals import row_cache
+from cc_evals import row_cache, tidy_csv
 from cc_evals.cli import main
 from cc_evals.tidy_csv import write_tidy
 
@@ -142,6 +143,14 @@ def test_tidy_chunks_equal_one_to_csv(sources: list[Path], tmp_path: Path) -> No
     for _ in range(2):  # rendering and keeping the chunks, then from the kept chunks
         write_tidy(table, tmp_path / "chunks.csv", cache=True)
         assert (tmp_path / "chunks.csv").read_bytes() == whole.read_bytes()
+    # a log changed after its rows were read: its rows are not kept as a chunk (nor served one)
+    first = str(table["log"].iloc[0])
+    assert tidy_csv._key(first, table, 0, 1) is not None
+    stat = os.stat(first)
+    os.utime(first, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert tidy_csv._key(first, table, 0, 1) is None
+    write_tidy(table, tmp_path / "chunks.csv", cache=True)
+    assert (tmp_path / "chunks.csv").read_bytes() == whole.read_bytes()
     # each log's rows in reverse order: not the kept chunks, rendered again
     flipped = table.iloc[::-1].reset_index(drop=True)
     # rows of one log in two runs: rendered whole

@@ -120,6 +120,18 @@ def key_of(log: str) -> str | None:
     return _key(log)
 
 
+def stored_key(log: str) -> str | None:
+    """The key ``log``'s cached rows were stored under (None without an entry): equal to
+    :func:`key_of` only when the rows are those of the log as it is now."""
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(cache_path(log)).metadata or {}
+        return str(meta[b"cc_evals_key"].decode())
+    except Exception:  # noqa: BLE001 - no entry, or a damaged one
+        return None
+
+
 REGISTRY_FILE = "registered_tasks.json"
 
 

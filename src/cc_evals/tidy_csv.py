@@ -35,8 +35,8 @@ def _key(log: str, table: pd.DataFrame, first: int, end: int) -> str | None:
     count and first and last rows are checked too, so a table in another order is rendered
     again rather than served the wrong chunk."""
     base = row_cache.key_of(log)
-    if base is None:
-        return None
+    if base is None or row_cache.stored_key(log) != base:
+        return None  # the rows are not (or no longer) the log's cached rows: no chunk
     shared = [str(table[c].iloc[first]) for c in PER_LOG if c in table.columns]
     layout = [f"{c}:{t}" for c, t in table.dtypes.items()]
     ends = [repr(tuple(table.iloc[i])) for i in (first, end - 1)]
