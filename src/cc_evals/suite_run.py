@@ -115,6 +115,23 @@ def outage_count(log: Any) -> int:
     )
 
 
+def outages_in(location: str) -> int:
+    """Judge outages in the log at ``location``, from its sample summaries where the direct
+    reader can open it (a finished .eval), else from the whole log: reading every sample's
+    transcript after each unit costs more CPU than the unit's own bookkeeping."""
+    from cc_evals.eval_zip import open_eval, read_summaries
+
+    opened = open_eval(location)
+    summaries = read_summaries(opened) if opened is not None else None
+    if summaries is None:
+        from inspect_ai.log import read_eval_log
+
+        return outage_count(read_eval_log(location))
+    return sum(
+        1 for summary in summaries for score in (summary.scores or {}).values() if is_outage(score)
+    )
+
+
 def _keep_or_rescore(original: Any, name: str, old: dict[tuple[Any, int], Any]) -> Any:
     """A scorer with ``original``'s registry identity (same score name and metrics) that keeps
     every existing score except judge outages, which it re-runs ``original`` for."""
@@ -140,6 +157,8 @@ def rejudge_outages(location: str, task: Any, model: Any, roles: dict[str, Any])
 
     from cc_evals._inspect import registry_unqualified_name
 
+    if not outages_in(location):
+        return 0
     log = read_eval_log(location)
     failed = outage_count(log)
     if not failed or log.status != "success":
@@ -228,9 +247,7 @@ def run_unit(
     samples = log.results.completed_samples if log.results else 0
     outages = 0
     if log.status == "success":
-        from inspect_ai.log import read_eval_log
-
-        outages = outage_count(read_eval_log(log.location))
+        outages = outages_in(log.location)
     return UnitResult(
         unit,
         str(log.status),
