@@ -176,7 +176,7 @@ def eval_span(folder: Path) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=400, help="samples in all (default 400)")
+    parser.add_argument("--samples", type=int, default=554, help="samples in all (default 554)")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64, 100])
     parser.add_argument("--latency", type=float, nargs="+", default=[0.2, 1.5], help="seconds")
     parser.add_argument(
