@@ -73,22 +73,20 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return where
 
 
-def shard_command(suite: Path, shard: str, log_dir: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "cc_evals.cli",
-        "suite",
-        str(suite),
-        "--shard",
-        shard,
-        "--workers",
-        "1",
-        "--log-dir",
-        log_dir,
-        "--model-role",
-        "grader=tinker/judge",
-    ]
+def run_shards_loop(suite: Path, n: int, log_dir: str, out: Path) -> list[str]:
+    """docs/sharding.md's loop for N processes on one machine, as written there (with a grader
+    for the test's fake provider); returns each shard's output."""
+    loop = (
+        f"for i in {' '.join(str(i) for i in range(1, n + 1))}; do\n"
+        f"  cc-evals suite {suite} --shard $i/{n} --workers 1 \\\n"
+        f"    --log-dir {log_dir} --model-role grader=tinker/judge > shard-$i.txt 2>&1 &\n"
+        "done\n"
+        "wait\n"
+    )
+    bin_dir = str(Path(sys.executable).parent)  # the cc-evals this Python installed
+    path = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+    subprocess.run(["bash", "-c", loop], cwd=out, env={**os.environ, "PATH": path}, timeout=600)
+    return [(out / f"shard-{i}.txt").read_text() for i in range(1, n + 1)]
 
 
 def rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -99,8 +97,8 @@ def rows(table: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def runs(s3: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """An unsharded local run, and shards 1/2 and 2/2 run at once by two processes into
-    ``s3://bucket/run``; returns (suite file, local log folder)."""
+    """An unsharded local run, and shards 1/2 and 2/2 run at once by two processes (the docs'
+    loop) into ``s3://bucket/run``; returns (suite file, local log folder)."""
     tmp = tmp_path_factory.mktemp("runs")
     suite = write_mini_suite(tmp, models=("tinker/a",), epochs=2, limit=2)
     src = str(Path(cc_evals.__file__).resolve().parents[1])
@@ -110,20 +108,10 @@ def runs(s3: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
         mp.setenv("PYTHONPATH", os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
         argv = ["suite", str(suite), "--workers", "1", "--log-dir", str(tmp / "whole")]
         assert main([*argv, "--model-role", "grader=tinker/judge"]) == 0
-        shards = [
-            subprocess.Popen(
-                shard_command(suite, f"{i}/2", RUN),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for i in (1, 2)
-        ]
-        outputs = [p.communicate(timeout=300)[0] for p in shards]
-    for i, (process, out) in enumerate(zip(shards, outputs, strict=True), start=1):
-        assert process.returncode == 0, out
+        outputs = run_shards_loop(suite, 2, RUN, tmp)
+    for i, out in enumerate(outputs, start=1):
         assert f"shard {i}/2: 1 of them -> {RUN}" in out
-        assert "suite: 1 of 1 unit(s) finished successfully, 4 samples" in out
+        assert "suite: 1 of 1 unit(s) finished successfully, 4 samples" in out, out
     return suite, tmp / "whole"
 
 
@@ -301,3 +289,22 @@ def test_local_paths_are_not_remote() -> None:
         assert not store.is_remote(local)
     for remote in ("s3://b/p", "gs://b", "memory://x", "abfs://c/p"):
         assert store.is_remote(remote)
+
+
+def test_many_remote_logs_read_in_worker_processes(
+    runs: tuple[Path, Path], cache_dir: Path
+) -> None:
+    """Eight logs or more are read by a process pool: each worker opens the store itself."""
+    fs = store.filesystem(RUN).fs
+    logs, _ = find_logs([RUN])
+    many = f"s3://{BUCKET}/many"
+    for copy in range(4):
+        for log in logs:
+            fs.copy(log, f"{many}/{copy}/{log.rsplit('/', 1)[-1]}")
+    got = load_results([many], workers=2, cache=True)
+    assert got.read_logs == 8
+    assert len(got.duplicates) == 6 and {d.why for d in got.duplicates} == {
+        "same eval id " + i.eval_id for i in got.logs
+    }
+    assert rows(got.table).equals(rows(load_results([RUN], workers=1).table))
+    assert len(list((cache_dir / "rows").glob("*.parquet"))) == 8
