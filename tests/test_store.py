@@ -179,9 +179,18 @@ def test_report_and_gate_over_s3_see_the_one_suite(
 
 
 def test_direct_reader_fetches_ranges_and_agrees_with_inspects(
-    runs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    runs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    logs, _ = find_logs([RUN])
+    from inspect_ai.model import ChatMessageUser
+
+    # a log whose transcripts are large, as real ones are: the reader must not fetch them
+    _, whole = runs
+    big = read_eval_log(find_logs([str(whole)])[0][0])
+    for sample in big.samples or []:
+        sample.messages.append(ChatMessageUser(content=os.urandom(100_000).hex()))
+    write_eval_log(big, str(tmp_path / "big.eval"))
+    store.filesystem(RUN).fs.put_file(str(tmp_path / "big.eval"), f"s3://{BUCKET}/big/big.eval")
+
     fetched: list[int] = []
     real_read = store.read_range
 
@@ -191,10 +200,12 @@ def test_direct_reader_fetches_ranges_and_agrees_with_inspects(
         return data
 
     monkeypatch.setattr(store, "read_range", counting)
+    logs = [*find_logs([RUN])[0], f"s3://{BUCKET}/big/big.eval"]
     for log in logs:
         fetched.clear()
         info, direct = read_one(log, direct=True)
-        # the end of the zip, then header.json and summaries.json: never the whole file
+        # the end of the zip (and the central directory, if not in it), header.json and
+        # summaries.json: a few ranged requests
         assert 2 <= len(fetched) <= 4
         assert sum(fetched) < store.stat(log).size
         fetched.clear()
@@ -202,6 +213,9 @@ def test_direct_reader_fetches_ranges_and_agrees_with_inspects(
         assert fetched == []  # Inspect's reader goes through its own fsspec calls
         assert info is not None and direct is not None and inspect_rows is not None
         assert rows(direct).equals(rows(inspect_rows))
+    fetched.clear()
+    read_one(logs[-1], direct=True)
+    assert store.stat(logs[-1]).size > 400_000 and sum(fetched) < 30_000
 
 
 def test_copies_of_a_log_without_eval_id_count_once_and_are_hashed_once(
