@@ -17,14 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from inspect_ai.log import read_eval_log, write_eval_log
-from test_suite_run import fake_reply, samples_in
+from test_suite_run import FlakyJudge, fake_reply, samples_in
 
 import cc_evals
 from cc_evals import store
 from cc_evals.cli import main
 from cc_evals.results import find_logs, load_results, read_one
+from cc_evals.suite import load_suite, run_and_report
 
 from fake_openai import FakeOpenAIServer
+from kit import scripted
 from tests_support import write_mini_suite
 
 BUCKET = "bucket"
@@ -252,6 +254,33 @@ def test_copies_of_a_log_without_eval_id_count_once_and_are_hashed_once(
     fs.put_file(str(tmp_path / "other.eval"), f"{prefix}/b/one.eval")  # a new version
     changed = load_results([prefix], workers=1)
     assert changed.duplicates == [] and len(changed.logs) == 2
+
+
+def test_rerun_on_s3_rejudges_outages_and_the_row_cache_follows_the_rewrite(
+    s3: str, cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Resuming a suite on S3 re-judges a judge outage in place; the report's local cache of
+    those logs is keyed by the store's ETag, so the rewritten logs are read again."""
+    suite = load_suite(str(write_mini_suite(tmp_path, epochs=1, limit=2)))
+    flaky = FlakyJudge()
+    target = scripted(lambda _: "I would like to continue.")
+    where = f"s3://{BUCKET}/rejudge"
+    args = (suite, [target], {"grader": scripted(flaky)}, where, 1, None, {"display": "none"})
+    assert run_and_report(*args, command="cc-evals suite mini") == 0
+    assert "4 sample(s) are unscored because the judge could not be reached" in (
+        capsys.readouterr().err
+    )
+    before = load_results([where], cache=True, workers=1)
+    assert before.read_logs == 2 and not before.table["scored"].any()
+
+    flaky.down = False
+    assert run_and_report(*args, command="cc-evals suite mini") == 0
+    out = capsys.readouterr().out
+    assert out.count("re-judged 2 sample(s) after a judge outage") == 2
+    assert "suite: 2 of 2 unit(s) finished successfully, 4 samples" in out
+    after = load_results([where], cache=True, workers=1)
+    assert after.read_logs == 2 and after.table["scored"].all()
+    assert load_results([where], cache=True, workers=1).read_logs == 0
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
