@@ -220,6 +220,20 @@ def test_direct_reader_fetches_ranges_and_agrees_with_inspects(
     assert store.stat(logs[-1]).size > 400_000 and sum(fetched) < 30_000
 
 
+def test_json_logs_on_s3_are_found_and_other_json_is_passed_over(
+    runs: tuple[Path, Path],
+) -> None:
+    _, whole = runs
+    local = find_logs([str(whole)])[0][0]
+    where = f"s3://{BUCKET}/json"
+    write_eval_log(read_eval_log(local), f"{where}/run.json")
+    store.filesystem(where).fs.pipe(f"{BUCKET}/json/gate.json", b'{"status": "ok"}')
+    found, ignored = find_logs([where])
+    assert found == [f"{where}/run.json"] and ignored == [f"{where}/gate.json"]
+    remote = load_results([where], workers=1)
+    assert rows(remote.table).equals(rows(load_results([local], workers=1).table))
+
+
 def test_copies_of_a_log_without_eval_id_count_once_and_are_hashed_once(
     runs: tuple[Path, Path], cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
