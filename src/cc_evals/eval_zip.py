@@ -7,7 +7,9 @@ when writing); the report needs a few fields of each. This reads the two members
 JSON holds NaN, which orjson refuses) and keeps the same summaries Inspect would: the last row
 per (id, epoch). Anything else (a JSON log, a log still running or killed, so without
 ``header.json``, an unknown compression or layout) returns None and the caller uses Inspect's
-own reader; tests check that both give the same rows on every family.
+own reader; tests check that both give the same rows on every family. Every read is a byte
+range (:func:`cc_evals.store.read_range`), so a log on S3 or any fsspec store is read with a few
+ranged requests, not downloaded whole.
 """
 
 from __future__ import annotations

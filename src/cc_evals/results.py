@@ -651,8 +651,9 @@ def load_results(
     once (``Results.duplicates``); a log claiming to be ours that is not (:func:`impostor`) is
     foreign; a log without samples is listed (``Results.empty``), not read into the table.
 
-    ``cache`` keeps each log's rows in ``.cc_evals_cache/`` beside it (:mod:`cc_evals.row_cache`)
-    and reads only logs that are new or changed; ``direct=False`` reads every log with
+    ``cache`` keeps each log's rows in ``.cc_evals_cache/`` beside it (:mod:`cc_evals.row_cache`;
+    a remote log's in a local cache folder) and reads only logs that are new or changed. Paths
+    may be URLs of any fsspec store (:mod:`cc_evals.store`). ``direct=False`` reads every log with
     Inspect's reader instead of straight from the zip.
     """
     found, not_logs = find_logs(paths)
