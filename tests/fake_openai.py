@@ -71,6 +71,7 @@ class FakeOpenAIServer:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
     def __enter__(self) -> FakeOpenAIServer:
+        forget_models()
         self.thread.start()
         return self
 
@@ -82,3 +83,12 @@ class FakeOpenAIServer:
     ) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        forget_models()
+
+
+def forget_models() -> None:
+    """Drop Inspect's memoised models: one made for an earlier server (same name, base URL
+    from the environment, so the same memo key) would call that server's closed port."""
+    from inspect_ai.model._model import _models
+
+    _models.clear()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from inspect_ai.log import read_eval_log
 from cc_evals.cli import main
 from cc_evals.results import find_logs
 from cc_evals.suite import load_suite, run_and_report, run_suite, suite_units
-from cc_evals.suite_run import parse_shard, shard_units
+from cc_evals.suite_run import parse_shard, shard_units, start_method
 
 from fake_openai import FakeOpenAIServer, Reply, completion
 from kit import scripted
@@ -105,8 +107,36 @@ def test_workers_run_units_in_processes_with_the_same_samples(
             out = capsys.readouterr().out
             assert f"in {workers} process(es)" in out
             assert "suite: 4 of 4 unit(s) finished successfully, 16 samples" in out
+        # as a user runs it: a fresh single-threaded process, whose workers are forked
+        argv = ["suite", str(tmp_path / "suite.yaml"), "--workers", "2"]
+        argv += ["--log-dir", str(tmp_path / "forked"), "--model-role", "grader=tinker/judge"]
+        code = (
+            "import sys; from cc_evals.cli import main; from cc_evals.suite_run import "
+            "start_method; print('start:', start_method()); sys.exit(main(sys.argv[1:]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "start: fork" in done.stdout
+        assert "suite: 4 of 4 unit(s) finished successfully, 16 samples" in done.stdout
     assert samples_in(tmp_path / "two") == samples_in(tmp_path / "one")
+    assert samples_in(tmp_path / "forked") == samples_in(tmp_path / "one")
     assert len(samples_in(tmp_path / "two")) == 16
+
+
+def test_workers_are_spawned_when_this_process_has_other_threads() -> None:
+    """Forking a process that runs other threads can deadlock the child: spawn then."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        stop.set()
+        thread.join()
 
 
 class FlakyJudge:

@@ -39,7 +39,7 @@ SUITE = """\
 name: bench
 models: [tinker/bench-a, tinker/bench-b]
 conditions: [vanilla]
-epochs: 1
+epochs: {epochs}
 retry_attempts: 0
 options: {{limit: {limit}}}
 tasks:
@@ -96,7 +96,10 @@ def run_once(samples: int, connections: int, latency: float, workers: int) -> di
     try:
         with tempfile.TemporaryDirectory(prefix="cc_evals_suite_bench_") as tmp:
             suite = Path(tmp) / "bench.yaml"
-            suite.write_text(SUITE.format(limit=samples // 2))
+            # a unit is `limit` prompts x `epochs` (one epoch is every prompt of the family)
+            per_unit = samples // 2
+            epochs = -(-per_unit // family_prompts())
+            suite.write_text(SUITE.format(limit=per_unit // epochs, epochs=epochs))
             env = {
                 **os.environ,
                 "TINKER_API_KEY": "bench",
@@ -126,16 +129,16 @@ def run_once(samples: int, connections: int, latency: float, workers: int) -> di
             after = os.times()
             if done.returncode != 0:
                 raise SystemExit(f"suite failed ({done.returncode}):\n{done.stderr[-3000:]}")
-            evals = eval_span(Path(tmp) / "logs")
+            evals, done_samples = eval_span(Path(tmp) / "logs")
     finally:
         server.kill()
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
-    calls = samples * 2  # one target call and one judge call per sample
+    calls = done_samples * 2  # one target call and one judge call per sample, as the logs say
     bound = calls * latency / (per_process * workers)
     return {
-        "samples": samples,
+        "samples": done_samples,
         "connections": per_process * workers,
         "latency_s": latency,
         "workers": workers,
@@ -144,27 +147,36 @@ def run_once(samples: int, connections: int, latency: float, workers: int) -> di
         "bound_s": round(bound, 2),
         "overhead_pct": round(100 * (wall / bound - 1), 1),
         "span_overhead_pct": round(100 * (evals / bound - 1), 1),
-        "cpu_ms_per_sample": round(1000 * cpu / samples, 1),
+        "cpu_ms_per_sample": round(1000 * cpu / done_samples, 1),
     }
 
 
-def eval_span(folder: Path) -> float:
-    """From the first eval's start to the last one's end (the wall minus process start-up)."""
+def family_prompts() -> int:
+    """The preference family's prompts, i.e. the samples of one epoch."""
+    from cc_evals.preferences.dimensions import dimension_ids, load_dimension
+
+    return sum(len(load_dimension(d).prompts) for d in dimension_ids())
+
+
+def eval_span(folder: Path) -> tuple[float, int]:
+    """From the first eval's start to the last one's end (the wall minus process start-up), and
+    the samples the logs completed (the bound is computed from these, not from the request)."""
     from datetime import datetime
 
     from inspect_ai.log import list_eval_logs, read_eval_log
 
-    starts, ends = [], []
+    starts, ends, samples = [], [], 0
     for info in list_eval_logs(str(folder)):
         log = read_eval_log(info, header_only=True)
         starts.append(datetime.fromisoformat(log.stats.started_at))
         ends.append(datetime.fromisoformat(log.stats.completed_at))
-    return (max(ends) - min(starts)).total_seconds()
+        samples += log.results.completed_samples if log.results else 0
+    return (max(ends) - min(starts)).total_seconds(), samples
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=400, help="samples in all (default 400)")
+    parser.add_argument("--samples", type=int, default=554, help="samples in all (default 554)")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64, 100])
     parser.add_argument("--latency", type=float, nargs="+", default=[0.2, 1.5], help="seconds")
     parser.add_argument(

@@ -250,43 +250,40 @@ def add_export_parser(sub: SubParsers) -> None:
     add(sub)
 
 
-PARSERS: list[Callable[[SubParsers], None]] = [
-    add_list_parser,
-    add_report_parser,
-    add_gate_parser,
-    add_plan_parser,
-    add_suite_parser,
-    add_demo_parser,
-    add_serve_parser,
-    add_introspection_parser,
-    add_external_parser,
-    add_judge_check_parser,
-    add_export_parser,
-]
-
-
-# subcommands whose parser is built alone when the command line names them first: the other
-# parsers import Inspect, which a report from cached rows never needs (seconds per run)
-ALONE: dict[str, Callable[[SubParsers], None]] = {
+# command name -> the function that adds its parser (judge-check and judge-agreement share one).
+# Only the named command's parser is built: the report parser alone imports pandas, scipy and
+# seaborn, seconds of start-up that `cc-evals suite` and each of its worker processes don't need.
+PARSERS: dict[str, Callable[[SubParsers], None]] = {
+    "list": add_list_parser,
     "report": add_report_parser,
     "gate": add_gate_parser,
+    "plan": add_plan_parser,
+    "suite": add_suite_parser,
+    "demo": add_demo_parser,
+    "serve": add_serve_parser,
+    "introspection-compare": add_introspection_parser,
+    "external": add_external_parser,
+    "judge-check": add_judge_check_parser,
+    "judge-agreement": add_judge_check_parser,
+    "export": add_export_parser,
 }
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``command`` alone when it is one of PARSERS."""
     parser = argparse.ArgumentParser(
         prog="cc-evals", description="cc_evals: Inspect evaluations of an LLM's self-model"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    alone = ALONE.get(only) if only is not None else None
-    for add in [alone] if alone is not None else PARSERS:
+    adders = [PARSERS[command]] if command in PARSERS else PARSERS.values()
+    for add in dict.fromkeys(adders):
         add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(argv[0] if argv else None).parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(words[0] if words else None).parse_args(words)
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -7,13 +7,14 @@ when writing); the report needs a few fields of each. This reads the two members
 JSON holds NaN, which orjson refuses) and keeps the same summaries Inspect would: the last row
 per (id, epoch). Anything else (a JSON log, a log still running or killed, so without
 ``header.json``, an unknown compression or layout) returns None and the caller uses Inspect's
-own reader; tests check that both give the same rows on every family.
+own reader; tests check that both give the same rows on every family. Every read is a byte
+range (:func:`cc_evals.store.read_range`), so a log on S3 or any fsspec store is read with a few
+ranged requests, not downloaded whole.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import struct
 import zipfile
 import zlib
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # Inspect is imported only where its reader is used (a cached report never)
     from inspect_ai.log import EvalLog
 
+from cc_evals import store
+
 HEADER_JSON = "header.json"
 SUMMARIES_JSON = "summaries.json"
 _ZSTD = 93  # zip compression method id Inspect uses (Python's zipfile cannot read it)
@@ -30,6 +33,7 @@ _LOCAL_HEADER = struct.Struct("<4s5H3I2H")  # zip local file header, 30 bytes
 _CENTRAL = struct.Struct("<4s6H3I5H2I")  # central directory entry, 46 bytes, then the name
 _EOCD = struct.Struct("<4s4H2IH")  # end of central directory record, 22 bytes
 _EOCD_SEARCH = 65_536 + 22  # it ends the file, after a comment of at most 64 KiB
+_TAIL = 16_384  # the first read from the end: the end record and, often, the central directory
 
 
 @dataclass(frozen=True)
@@ -98,23 +102,30 @@ class EvalZip:
     def __init__(self, path: str) -> None:
         self.path = path
         self.members: dict[str, tuple[int, int, int, int]] = {}  # name -> method, sizes, offset
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - _EOCD_SEARCH))
-            tail = f.read()
+        # ranged reads (cc_evals.store), so a log on S3 is not downloaded whole: the tail holds
+        # the end record and, for most logs, the whole central directory
+        size = store.size(path)
+        tail_start = max(0, size - _TAIL)
+        tail = store.read_range(path, tail_start, size)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 and tail_start > 0:  # a zip comment longer than the first read
+            tail_start = max(0, size - _EOCD_SEARCH)
+            tail = store.read_range(path, tail_start, size)
             at = tail.rfind(b"PK\x05\x06")
-            if at < 0 or at + _EOCD.size > len(tail):
-                raise zipfile.BadZipFile("no end of central directory")
-            *_, cd_size, cd_offset, _comment = _EOCD.unpack_from(tail, at)
-            if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-                raise zipfile.BadZipFile("zip64: left to zipfile")
-            f.seek(cd_offset)
-            self._directory = f.read(cd_size)
+        if at < 0 or at + _EOCD.size > len(tail):
+            raise zipfile.BadZipFile("no end of central directory")
+        *_, cd_size, cd_offset, _comment = _EOCD.unpack_from(tail, at)
+        if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
+            raise zipfile.BadZipFile("zip64: left to zipfile")
+        if cd_offset >= tail_start:
+            self._directory = tail[cd_offset - tail_start : cd_offset - tail_start + cd_size]
+        else:
+            self._directory = store.read_range(path, cd_offset, cd_offset + cd_size)
 
-    def _entry(self, name: str) -> tuple[int, int, int, int] | None:
-        """(method, compressed size, size, local header offset) from the central directory; the
-        members read here (header, summaries) are few, so each is found by its name."""
+    def _entry(self, name: str) -> tuple[int, int, int, int, int] | None:
+        """(method, compressed size, size, local header offset, name + extra length) from the
+        central directory; the members read here (header, summaries) are few, so each is found
+        by its name."""
         wanted = name.encode()
         cd = self._directory
         start = 0
@@ -127,23 +138,28 @@ class EvalZip:
             fields = _CENTRAL.unpack_from(cd, entry)
             if fields[10] != len(wanted):  # the name's length: a prefix match is not it
                 continue
-            found = (fields[4], fields[8], fields[9], fields[16])  # the last entry wins
+            # the last entry wins; the name's and extra field's lengths size the local header
+            found = (fields[4], fields[8], fields[9], fields[16], fields[10] + fields[11])
         return found
 
     def read(self, name: str) -> bytes | None:
         entry = self._entry(name)
         if entry is None:
             return None
-        method, compressed, size, offset = entry
+        method, compressed, size, offset, named = entry
         if 0xFFFFFFFF in (compressed, size, offset):
             return None  # zip64 member
-        with open(self.path, "rb") as f:
-            f.seek(offset)
-            local = _LOCAL_HEADER.unpack(f.read(_LOCAL_HEADER.size))
-            if local[0] != b"PK\x03\x04":
-                return None
-            f.seek(offset + _LOCAL_HEADER.size + local[-2] + local[-1])
-            raw = f.read(compressed)
+        # one read for the local header and the data (its extra field is usually the central's)
+        blob = store.read_range(self.path, offset, offset + _LOCAL_HEADER.size + named + compressed)
+        if len(blob) < _LOCAL_HEADER.size:
+            return None
+        local = _LOCAL_HEADER.unpack_from(blob)
+        if local[0] != b"PK\x03\x04":
+            return None
+        start = _LOCAL_HEADER.size + local[-2] + local[-1]
+        raw = blob[start : start + compressed]
+        if len(raw) < compressed:
+            raw = store.read_range(self.path, offset + start, offset + start + compressed)
         if method == _ZSTD:
             import zstandard
 
@@ -226,5 +242,5 @@ def open_eval(path: str) -> EvalZip | None:
         return None
     try:
         return EvalZip(path)
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, zipfile.BadZipFile, store.StoreError):
         return None

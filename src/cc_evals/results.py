@@ -16,7 +16,6 @@ suites are refused (:class:`ForeignLogError`) or skipped on request.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -32,7 +31,7 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from cc_evals import row_cache
+from cc_evals import row_cache, store
 from cc_evals.adapter import (
     BINARY,
     PROPORTION,
@@ -399,32 +398,55 @@ def read_one(
     return info, frame
 
 
-def _is_inspect_json_log(path: Path) -> bool:
+# Inspect's own listings in a log folder, not logs
+INSPECT_LISTINGS = ("logs.json", "eval-set.json")
+
+
+def _is_inspect_json_log(path: Path | str) -> bool:
     """An Inspect JSON log opens with its "version" field; other JSON (gate.json, configs) not."""
     try:
-        with path.open("rb") as f:
-            head = f.read(256)
-    except OSError:
+        head = store.read_range(str(path), 0, 256)
+    except (OSError, store.StoreError):
         return False
     text = head.lstrip().decode("utf-8", errors="replace")
     return text.startswith("{") and text[1:].lstrip().startswith('"version"')
 
 
+def _find_remote(url: str, out: list[str], ignored: list[str]) -> None:
+    """find_logs for a URL (s3://bucket/prefix, ...): one listing of the store."""
+    listed = store.list_files(url)
+    if listed is None:
+        out.append(url)
+        return
+    for f in listed:
+        name = f.rsplit("/", 1)[-1]
+        if not name.endswith((".eval", ".json")) or name in INSPECT_LISTINGS:
+            continue
+        if name.endswith(".json") and not _is_inspect_json_log(f):
+            ignored.append(f)
+        else:
+            out.append(f)
+
+
 def find_logs(paths: Sequence[str | Path]) -> tuple[list[str], list[str]]:
-    """Log files from files and directories (recursively), in a stable order, and the .json
-    files under those directories that are not Inspect logs (skipped, so e.g. a ``gate --json``
-    output saved beside the logs does not break the next run)."""
+    """Log files from files and directories (recursively; local, or URLs of any fsspec store,
+    see :mod:`cc_evals.store`), in a stable order, and the .json files under those directories
+    that are not Inspect logs (skipped, so e.g. a ``gate --json`` output saved beside the logs
+    does not break the next run)."""
     out: list[str] = []
     ignored: list[str] = []
     for p in paths:
+        if store.is_remote(str(p)):
+            _find_remote(str(p), out, ignored)
+            continue
         path = Path(p)
         if path.is_dir():
             found = sorted(
                 f for f in path.rglob("*") if f.suffix in (".eval", ".json") and f.is_file()
             )
             for f in found:
-                if f.name in ("logs.json", "eval-set.json"):
-                    continue  # Inspect's own listings, not logs
+                if f.name in INSPECT_LISTINGS:
+                    continue
                 if f.suffix == ".json" and not _is_inspect_json_log(f):
                     ignored.append(str(f))
                 else:
@@ -479,8 +501,8 @@ def _identity(info: LogInfo) -> tuple[str, str]:
     a new one), or for a log written without one, its bytes."""
     if info.eval_id:
         return (info.eval_id, f"same eval id {info.eval_id}")
-    digest = hashlib.sha256(Path(info.path).read_bytes()).hexdigest()
-    return (f"sha256:{digest}", "identical file")
+    # computed once per version of a remote log (cc_evals.store), not downloaded every report
+    return (f"sha256:{store.content_digest(info.path)}", "identical file")
 
 
 def drop_duplicates(infos: list[LogInfo]) -> tuple[list[LogInfo], list[Duplicate]]:
@@ -613,7 +635,7 @@ def _unique_files(files: list[str]) -> tuple[list[str], list[Duplicate]]:
     first: dict[str, str] = {}
     dups: list[Duplicate] = []
     for f in files:
-        key = os.path.realpath(f)
+        key = f if store.is_remote(f) else os.path.realpath(f)
         if key in first:
             dups.append(Duplicate(f, first[key], "the same file given twice"))
         else:
@@ -684,8 +706,9 @@ def load_results(
     once (``Results.duplicates``); a log claiming to be ours that is not (:func:`impostor`) is
     foreign; a log without samples is listed (``Results.empty``), not read into the table.
 
-    ``cache`` keeps each log's rows in ``.cc_evals_cache/`` beside it (:mod:`cc_evals.row_cache`)
-    and reads only logs that are new or changed; ``direct=False`` reads every log with
+    ``cache`` keeps each log's rows in ``.cc_evals_cache/`` beside it (:mod:`cc_evals.row_cache`;
+    a remote log's in a local cache folder) and reads only logs that are new or changed. Paths
+    may be URLs of any fsspec store (:mod:`cc_evals.store`). ``direct=False`` reads every log with
     Inspect's reader instead of straight from the zip.
     """
     found, not_logs = find_logs(paths)

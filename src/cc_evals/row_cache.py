@@ -5,6 +5,8 @@ header facts are kept as one Parquet file in ``.cc_evals_cache/`` beside the log
 the log and keyed by its size and modification time (nanoseconds) and by the reading code's
 version: a log rewritten or resumed, or a new version of this package, misses the cache and
 is read again. A cache that cannot be written (a read-only log folder) is skipped silently.
+A remote log's rows (``s3://...``, :mod:`cc_evals.store`) are cached locally instead, under
+``cc_evals.store.cache_root()/rows``, keyed by the log's URL, size and ETag (else mtime).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from cc_evals import store as log_store
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -35,12 +39,20 @@ def _version() -> str:
 
 
 def cache_path(log: str) -> Path:
+    if log_store.is_remote(log):  # the store may be read-only or slow: a local cache
+        return log_store.cache_root() / "rows" / f"{log_store.url_digest(log)}.parquet"
     path = Path(log)
     digest = hashlib.sha1(path.name.encode()).hexdigest()[:12]
     return path.parent / CACHE_DIR / f"{path.stem}.{digest}.parquet"
 
 
 def _key(log: str) -> str | None:
+    if log_store.is_remote(log):  # size and ETag (else mtime) from the listing: no request
+        try:
+            remote = log_store.stat(log)
+        except log_store.StoreError:
+            return None
+        return f"{remote.size}:{remote.version}:{_version()}"
     try:
         st = os.stat(log)
     except OSError:
@@ -98,7 +110,7 @@ def store(log: str, info: LogInfo, frame: pd.DataFrame, key: str | None = None) 
         import pyarrow.parquet as pq
 
         path = cache_path(log)
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         table = to_arrow(frame)
         fields = asdict(info)
         fields.pop("path")

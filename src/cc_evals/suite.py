@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from cc_evals import store
 from cc_evals.data import load_yaml, strip_lines
 from cc_evals.paths import tasks_dir
 from cc_evals.suite_run import (
@@ -315,6 +316,9 @@ def iter_suite(
 ) -> Iterator[UnitResult]:
     check_tasks(suite)
     check_conditions(suite)
+    root = log_dir or suite.log_dir
+    if store.is_remote(root):  # a missing bucket or package: one line before any unit runs
+        store.check_bucket(root)
     chosen = models if models is not None else suite.models
     by_name = {str(m): m for m in chosen}
     roles: dict[str, Any] = dict(model_roles if model_roles is not None else suite.model_roles)
@@ -324,7 +328,7 @@ def iter_suite(
         units,
         models=by_name,
         roles=roles,
-        log_root=log_dir or suite.log_dir,
+        log_root=root,
         eval_kwargs=eval_options(suite, overrides),
         workers=workers,
     )
