@@ -13,9 +13,12 @@ equivalent in inspect_ai 0.3.285:
   ``registry_unqualified_name``: the suite's re-judging wraps a scorer under the original's
   registry identity, so the rescored log keeps the same score names and metrics.
 - ``filesystem``: Inspect's fsspec wrapper, so suite log folders may live on any store.
+- ``ensure_entry_points``: loads every installed package's Inspect registry (ours, inspect-petri's,
+  ...) as each eval does; the suite calls it once before forking workers, so they inherit it.
 - ``model_roles``: the roles bound for this run (EM's ``-T judge=file`` refuses a clashing grader).
 """
 
+from inspect_ai._util.entrypoints import ensure_entry_points
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai._util.file import filesystem
 from inspect_ai._util.registry import (
@@ -31,6 +34,7 @@ from inspect_ai.model._util import resolve_model_roles
 
 __all__ = [
     "PrerequisiteError",
+    "ensure_entry_points",
     "filesystem",
     "registry_params",
     "registry_unqualified_name",

@@ -320,7 +320,15 @@ def run_units(
     settings = RunSettings(
         str(suite.path), log_root, {k: str(v) for k, v in roles.items()}, eval_kwargs
     )
-    context = multiprocessing.get_context(start_method())
+    method = start_method()
+    if method == "fork":
+        # what every eval loads first (each installed package's Inspect registry, seconds of
+        # imports): loaded once here, inherited by every forked worker
+        from cc_evals._inspect import ensure_entry_points
+
+        ensure_entry_points()
+        method = start_method()  # still single-threaded after those imports?
+    context = multiprocessing.get_context(method)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(units)), mp_context=context)
     try:
         pending = {pool.submit(_worker, unit, settings) for unit in units}

@@ -10,16 +10,13 @@ from collections.abc import Callable
 
 from inspect_ai import Task, task_with
 from inspect_ai.model import Model
-from inspect_petri import audit
 
 from cc_evals._inspect import PrerequisiteError
 from cc_evals.conditions import resolve_condition
 from cc_evals.data import family_spec
 from cc_evals.endpoints import bounded_model, check_reachable
 from cc_evals.errors import plain_message, user_input_errors
-from cc_evals.petri.scorer import load_judge_dimensions, petri_judge
 from cc_evals.petri.seeds import build_dataset, load_mode, load_seeds, select
-from cc_evals.petri.target import bind_target, conditioned_target, name_failed_calls
 from cc_evals.task_args import Names, OptionalPositiveInt, Text, cc_task
 
 
@@ -57,6 +54,13 @@ def build_task(
     epochs: int | None,
     compaction: bool,
 ) -> Task:
+    # inspect-petri (and inspect_scout, pandas) load only when an audit is built: registering
+    # the task must stay cheap, since every eval and every suite worker registers every task
+    from inspect_petri import audit
+
+    from cc_evals.petri.scorer import load_judge_dimensions, petri_judge
+    from cc_evals.petri.target import bind_target, conditioned_target, name_failed_calls
+
     with user_input_errors(f"petri_{mode}"):
         spec = family_spec("petri")
         load_mode(mode)

@@ -34,7 +34,6 @@ from inspect_ai.model import (
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 
-from cc_evals import stats
 from cc_evals.chat import to_messages
 from cc_evals.conditions import resolve_condition
 from cc_evals.errors import user_input_errors
@@ -110,10 +109,12 @@ def flag_rates() -> Metric:
         kept = [s for s in scores if isinstance(s.score.value, dict)]
         if not kept:
             return {"scored": 0.0}
+        from cc_evals.stats import DEFAULT_CONFIDENCE  # scipy: loaded when scored, not registered
+
         values = [cast(dict[str, float], s.score.value) for s in kept]
         units = [str(s.sample_id) for s in kept]
         return {
-            **flag_summary(values, units, stats.DEFAULT_CONFIDENCE),
+            **flag_summary(values, units, DEFAULT_CONFIDENCE),
             "scored": float(len(values)),
         }
 
