@@ -13,9 +13,10 @@ import pytest
 from inspect_ai.log import read_eval_log
 
 from cc_evals.cli import main
+from cc_evals.processes import start_method
 from cc_evals.results import find_logs
 from cc_evals.suite import load_suite, run_and_report, run_suite, suite_units
-from cc_evals.suite_run import parse_shard, shard_units, start_method
+from cc_evals.suite_run import parse_shard, shard_units
 
 from fake_openai import FakeOpenAIServer, Reply, completion
 from kit import scripted
@@ -111,7 +112,7 @@ def test_workers_run_units_in_processes_with_the_same_samples(
         argv = ["suite", str(tmp_path / "suite.yaml"), "--workers", "2"]
         argv += ["--log-dir", str(tmp_path / "forked"), "--model-role", "grader=tinker/judge"]
         code = (
-            "import sys; from cc_evals.cli import main; from cc_evals.suite_run import "
+            "import sys; from cc_evals.cli import main; from cc_evals.processes import "
             "start_method; print('start:', start_method()); sys.exit(main(sys.argv[1:]))"
         )
         done = subprocess.run(

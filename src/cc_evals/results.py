@@ -729,7 +729,12 @@ def load_results(
         jobs = [_Job(f, skip_foreign, direct, cache, registered) for f in todo]
         n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
         if n_workers > 1 and len(todo) >= 8:
-            with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            import multiprocessing
+
+            from cc_evals.processes import start_method
+
+            context = multiprocessing.get_context(start_method())
+            with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
                 outcomes = list(pool.map(_read_worker, jobs, chunksize=max(1, len(jobs) // 64)))
         else:
             outcomes = [_read_worker(job) for job in jobs]

@@ -20,15 +20,14 @@ import hashlib
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cc_evals.processes import start_method
+
 TASK_PREFIX = "cc_evals/"
-# the score explanation our scorers give when the judge call itself failed (an outage), as
-# opposed to a reply that could not be parsed (re-asking the same judge would not help)
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,8 @@ def join_path(root: str, name: str) -> str:
 
 
 def is_outage(score: Any) -> bool:
+    """A score our scorers give when the judge call itself failed (an outage), as opposed to a
+    reply that could not be parsed (re-asking the same judge would not help)."""
     # imported here: cc_evals.judge imports Inspect, which `cc-evals report` need not load
     from cc_evals.judge import JUDGE_CALL_FAILED
 
@@ -338,16 +339,6 @@ def run_units(
                 yield future.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def start_method() -> str:
-    """How worker processes start: forked on Linux while this process has no other thread (a
-    forked worker inherits the imported Inspect and cc_evals, seconds of start-up and ~50 ms
-    of CPU per sample on a 200-sample suite, measured in benchmarks/suite_throughput), spawned
-    otherwise (forking a threaded process can deadlock; macOS frameworks are not fork-safe)."""
-    import threading
-
-    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
 
 
 def default_workers() -> int:
