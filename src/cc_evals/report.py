@@ -515,8 +515,10 @@ def add_common_stats_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-cache",
         action="store_true",
-        help="read every log again instead of using the rows cached in .cc_evals_cache/ "
-        "beside the logs (the cache is keyed by each log's size and modification time)",
+        help="read every log again (report: and draw every figure) instead of using the cache "
+        "(.cc_evals_cache/ beside local logs; for s3:// and other stores a local folder, "
+        "$CC_EVALS_CACHE_DIR or ~/.cache/cc_evals; keyed by each log's size and modification "
+        "time or ETag)",
     )
 
 
