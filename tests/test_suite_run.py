@@ -200,16 +200,22 @@ def test_ctrl_c_exits_130_with_what_finished_and_how_to_resume(
             os.kill(os.getpid(), signal.SIGINT)
         return "I would like to continue."
 
-    code = run_and_report(
-        suite,
-        [scripted(interrupt_second_unit)],
-        {"grader": scripted(suite_judge)},
-        str(tmp_path / "logs"),
-        1,
-        None,
-        {"display": "none", "max_connections": 1},
-        command="cc-evals suite mini --log-dir L",
-    )
+    # Ctrl-C as at a terminal, even where this process inherited SIGINT ignored (a shell's
+    # background job ignores it, and so would every child)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = run_and_report(
+            suite,
+            [scripted(interrupt_second_unit)],
+            {"grader": scripted(suite_judge)},
+            str(tmp_path / "logs"),
+            1,
+            None,
+            {"display": "none", "max_connections": 1},
+            command="cc-evals suite mini --log-dir L",
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     out, err = capsys.readouterr()
     assert code == 130, out + err
     assert "ok     cc_evals/preferences_shutdown condition=vanilla" in out

@@ -37,6 +37,9 @@ def _spawn(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
         env=env,
         cwd=tmp_path,
         start_new_session=True,  # the SIGINT goes to this process only
+        # Ctrl-C as at a terminal: a SIGINT ignored by this process (a shell's background job
+        # ignores it) would be inherited, and Python then installs no KeyboardInterrupt handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
